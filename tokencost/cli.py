@@ -143,6 +143,115 @@ def prices_stale(older_than: int, today: dt.datetime | None, fmt: str, pricing: 
     emit(model_rows(stale(registry_from(pricing), older_than, _date(today))), fmt)
 
 
+def read_text(path: str) -> str:
+    """A prompt file (or ``-`` for stdin) as text; unreadable or non-UTF-8 input is a bad-input error."""
+    try:
+        data = sys.stdin.buffer.read() if path == "-" else open(path, "rb").read()
+    except OSError as exc:
+        raise BadInputError(f"cannot read {path!r}: {exc.strerror or exc}") from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise BadInputError(f"{path!r} is not UTF-8 text (invalid byte at offset {exc.start})") from None
+
+
+def read_messages(path: str) -> list[dict[str, Any]]:
+    """Chat messages from a JSON file: a list of messages, or an object with a "messages" list."""
+    import json
+
+    try:
+        data = json.loads(read_text(path))
+    except json.JSONDecodeError as exc:
+        raise BadInputError(f"{path!r} is not valid JSON: {exc.msg} at line {exc.lineno}") from None
+    messages = data.get("messages") if isinstance(data, dict) else data
+    if not isinstance(messages, list) or not all(isinstance(m, dict) for m in messages):
+        raise BadInputError(f"{path!r} must hold a list of chat messages or an object with a \"messages\" list")
+    return messages
+
+
+def non_negative(name: str):
+    def check(ctx, param, value):
+        if value is not None and value < 0:
+            raise click.BadParameter(f"must be >= 0, not {value}")
+        return value
+    return check
+
+
+@cli.command("estimate")
+@click.argument("prompt_file", required=False)
+@click.option("--model", "-m", "models", multiple=True,
+              help="Model to price, as provider:model or an unambiguous id (repeatable; default: a set covering every provider).")
+@click.option("--messages", "messages_file", type=str, default=None, help="A JSON file of chat messages, instead of PROMPT_FILE.")
+@click.option("--response-tokens", type=int, default=None, callback=non_negative("response"), help="Expected response length in tokens.")
+@click.option("--response", "response_file", default=None, help="A response text file to count.")
+@click.option("--response-ratio", type=float, default=None, help="Response length as a multiple of the prompt's tokens.")
+@click.option("--reasoning-tokens", type=int, default=0, callback=non_negative("reasoning"), help="Hidden reasoning tokens (billed as output).")
+@click.option("--cached-tokens", type=int, default=0, callback=non_negative("cached"), help="Prompt tokens served from the provider's cache.")
+@click.option("--cache-write-tokens", type=int, default=0, callback=non_negative("cache write"), help="Prompt tokens written to the cache.")
+@click.option("--batch", is_flag=True, help="Use Batch API rates.")
+@click.option("--service-tier", default=None, help="A named service tier (flex, priority, ...).")
+@click.option("--requests-per-day", type=int, default=None, help="Project a volume: requests per day.")
+@click.option("--days", type=int, default=None, help="Days in the projection (default 30 with --requests-per-day).")
+@click.option("--trim", type=float, default=None, help="What-if: trim this fraction of the prompt's tokens (0.10 = 10%).")
+@click.option("--response-trim", type=float, default=0.0, show_default=True, help="With --trim: shrink the response by this fraction too.")
+@format_option()
+@click.option("--output", "-o", default=None, type=click.Path(dir_okay=False), help="Write to FILE (atomically) instead of stdout.")
+@as_of_option
+@pricing_option
+def estimate_cmd(prompt_file, models, messages_file, response_tokens, response_file, response_ratio, reasoning_tokens,
+                 cached_tokens, cache_write_tokens, batch, service_tier, requests_per_day, days, trim, response_trim,
+                 fmt, output, as_of, pricing) -> None:
+    """What PROMPT_FILE (or - for stdin) costs on each model, cheapest first."""
+    from . import estimator
+    from .report import estimate_rows, trim_rows
+
+    if (prompt_file is None) == (messages_file is None):
+        raise click.UsageError("give a PROMPT_FILE (or -) or --messages FILE, one of them")
+    prompt = read_messages(messages_file) if messages_file else read_text(prompt_file)
+    registry = registry_from(pricing)
+    requests = estimator.volume(requests_per_day, days)
+    common = dict(batch=batch, requests=requests, as_of=_date(as_of), registry=registry,
+                  cached_tokens=cached_tokens)
+    if trim is not None:
+        results = estimator.trim_saving(prompt, models or None, trim=trim, response_trim=response_trim,
+                                        response_tokens=response_tokens, **common)
+        emit(trim_rows(results), fmt, output, document={"schema": "tokencost.trim/1", "claim": estimator.ARTICLE_CLAIM,
+                                                       "results": [r.model_dump(mode="json") for r in results]})
+        return
+    estimates = estimator.compare(
+        prompt, models or None, response_tokens=response_tokens,
+        response=read_text(response_file) if response_file else None, response_ratio=response_ratio,
+        reasoning_tokens=reasoning_tokens, cache_write_tokens=cache_write_tokens, service_tier=service_tier,
+        **common)
+    full = fmt != "table"
+    rows = estimate_rows(estimates, full=full, requests_per_day=requests_per_day,
+                         days=(days or 30) if requests_per_day else days)
+    document = {"schema": "tokencost.estimate/1",
+                "assumptions": {"requests_per_day": requests_per_day, "days": days, "requests": requests,
+                                "batch": batch, "cached_tokens": cached_tokens, "as_of": _date(as_of)},
+                "estimates": [e.model_dump(mode="json") for e in estimates]}
+    emit(rows, fmt, output, document=document)
+    if fmt == "table" and not output:
+        for line in estimate_footnotes(estimates):
+            click.echo(line)
+
+
+def estimate_footnotes(estimates) -> list[str]:
+    lines = []
+    approx = {e.tokenizer: e.count_basis for e in estimates if e.count == "approximate"}
+    if approx:
+        lines.append("")
+        lines.append("approx = token count approximated, not the provider's tokenizer:")
+        lines += [f"  {name}: {basis}" for name, basis in sorted(approx.items())]
+    notes = [(e.model, n) for e in estimates for n in e.notes]
+    if notes:
+        lines.append("")
+        lines += [f"{model}: {note}" for model, note in notes]
+    lines.append("")
+    lines.append("Costs in USD; prices as of the date shown; sources: tokencost prices show MODEL.")
+    return lines
+
+
 def _fail(exc: BaseException, code: int) -> None:
     message = str(exc).splitlines()
     click.echo(f"tokencost: error: {message[0] if message else type(exc).__name__}", err=True)

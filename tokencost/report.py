@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from .registry import RATE_FIELDS, Priced, per_tokens
@@ -76,3 +77,55 @@ def price_detail(p: Priced) -> dict[str, Any]:
         ],
     }
     return detail
+
+
+def estimate_rows(estimates, full: bool = False, requests_per_day: int | None = None,
+                  days: int | None = None) -> list[dict[str, Any]]:
+    """Rows for estimates: a short form for the table, every assumption for CSV/DataFrame."""
+    rows = []
+    for e in estimates:
+        count = "exact" if e.count == "exact" else ("given" if e.count == "given" else "approx")
+        if not full:
+            row = {
+                "provider": e.provider, "model": e.model.split(":", 1)[1],
+                "prompt_tokens": e.prompt_tokens, "response_tokens": e.response_tokens + e.reasoning_tokens,
+                "input_cost": e.input_cost + e.cache_read_cost + e.cache_write_cost,
+                "output_cost": e.output_cost, "total_usd": e.total_cost, "count": count, "as_of": e.price_as_of,
+            }
+            if e.requests > 1:
+                row = {**row, "requests": e.requests, "per_request": e.cost_per_request}
+            rows.append(row)
+            continue
+        rates = e.rates_per_1m
+        rows.append({
+            "provider": e.provider, "model": e.model, "name": e.name,
+            "count": count, "count_basis": e.count_basis, "tokenizer": e.tokenizer,
+            "prompt_tokens": e.prompt_tokens, "cached_tokens": e.cached_tokens,
+            "cache_write_tokens": e.cache_write_tokens, "response_tokens": e.response_tokens,
+            "reasoning_tokens": e.reasoning_tokens,
+            "currency": e.currency, "usd_per_unit": e.usd_per_unit,
+            "input_rate_per_1m": rates.get("input"), "cache_read_rate_per_1m": rates.get("cache_read"),
+            "cache_write_rate_per_1m": rates.get("cache_write"), "output_rate_per_1m": rates.get("output"),
+            "input_cost_usd": e.input_cost, "cache_read_cost_usd": e.cache_read_cost,
+            "cache_write_cost_usd": e.cache_write_cost, "output_cost_usd": e.output_cost,
+            "cost_per_request_usd": e.cost_per_request,
+            "requests_per_day": requests_per_day, "days": days, "requests": e.requests,
+            "total_cost_usd": e.total_cost, "tier": e.tier, "batch": e.batch,
+            "price_effective": e.price_effective, "price_as_of": e.price_as_of, "source": e.source,
+            "notes": "; ".join(e.notes),
+        })
+    return rows
+
+
+def trim_rows(results) -> list[dict[str, Any]]:
+    """One row per model of a trim what-if."""
+    return [
+        {
+            "provider": r.before.provider, "model": r.before.model.split(":", 1)[1],
+            "prompt_before": r.before.prompt_tokens, "prompt_after": r.after.prompt_tokens,
+            "total_before_usd": r.before.total_cost, "total_after_usd": r.after.total_cost,
+            "saving_usd": r.saving, "saving_pct": r.saving_pct.quantize(Decimal("0.01")),
+            "claim_15pct": r.article_claim_reached, "why": r.explanation,
+        }
+        for r in results
+    ]

@@ -137,6 +137,7 @@ class ModelEntry(_Strict):
     context_window: Annotated[int, Field(gt=0)]
     max_output_tokens: Annotated[int, Field(gt=0)] | None = None
     reasoning: bool = False
+    compare: bool = False
     deprecated: dt.date | None = None
     note: str = ""
     prices: Annotated[list[PricePeriod], Field(min_length=1)]
