@@ -236,6 +236,34 @@ def estimate_cmd(prompt_file, models, messages_file, response_tokens, response_f
             click.echo(line)
 
 
+@cli.command("count")
+@click.argument("source")
+@click.option("--model", "-m", "models", multiple=True,
+              help="Model whose tokenizer counts (repeatable; default: the default comparison set).")
+@format_option()
+@pricing_option
+def count_cmd(source: str, models: tuple[str, ...], fmt: str, pricing: tuple[str, ...]) -> None:
+    """Count the tokens of SOURCE (a file of any size, streamed; or - for stdin) per model."""
+    from .estimator import default_models
+    from .tokenizers import count_stream, get_tokenizer
+
+    registry = registry_from(pricing)
+    targets = [registry.get(m) for m in models] if models else default_models(registry)
+    text = read_text("-") if source == "-" else None
+    counts: dict[str, int] = {}
+    rows = []
+    for priced in targets:
+        tok = get_tokenizer(priced.tokenizer)
+        if tok.name not in counts:
+            counts[tok.name] = tok.count(text) if text is not None else count_stream(tok, source)
+        rows.append({"model": priced.key, "tokenizer": tok.name, "tokens": counts[tok.name],
+                     "exact": tok.exact, "basis": tok.basis if tok.exact else f"{tok.basis}; error: {tok.error}"})
+    table_rows = [{k: v for k, v in r.items() if k != "basis"} for r in rows]
+    emit(rows if fmt != "table" else table_rows, fmt)
+    if fmt == "table" and not all(r["exact"] for r in rows):
+        click.echo("\nexact = no: approximate count; see docs/tokenizers.md for the basis and error of each.")
+
+
 def estimate_footnotes(estimates) -> list[str]:
     lines = []
     approx = {e.tokenizer: e.count_basis for e in estimates if e.count == "approximate"}

@@ -11,11 +11,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from decimal import ROUND_HALF_EVEN, Decimal
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, PlainSerializer
 
 from .errors import BadInputError
+from .outputs import decimal_text
 from .pricing_rules import Options, Usage, charge
 from .registry import Priced, Registry, load_registry
 
@@ -23,6 +24,9 @@ from .registry import Priced, Registry, load_registry
 MAX_REQUESTS = 10**15
 
 Prompt = str | Sequence[dict[str, Any]]
+
+#: Money and rates: exact ``Decimal``; in JSON an exact decimal string, never exponent notation.
+Money = Annotated[Decimal, PlainSerializer(decimal_text, return_type=str, when_used="json")]
 
 
 class Estimate(BaseModel):
@@ -42,15 +46,15 @@ class Estimate(BaseModel):
     response_tokens: int
     reasoning_tokens: int
     currency: str
-    usd_per_unit: Decimal
-    rates_per_1m: dict[str, Decimal]
-    input_cost: Decimal
-    cache_read_cost: Decimal
-    cache_write_cost: Decimal
-    output_cost: Decimal
-    cost_per_request: Decimal
+    usd_per_unit: Money
+    rates_per_1m: dict[str, Money | None]
+    input_cost: Money
+    cache_read_cost: Money
+    cache_write_cost: Money
+    output_cost: Money
+    cost_per_request: Money
     requests: int
-    total_cost: Decimal
+    total_cost: Money
     tier: str | None
     batch: bool
     service_tier: str | None
@@ -232,13 +236,13 @@ class TrimResult(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     model: str
-    trim: Decimal
-    response_trim: Decimal
+    trim: Money
+    response_trim: Money
     before: Estimate
     after: Estimate
-    saving: Decimal
-    saving_pct: Decimal
-    saving_over_trim: Decimal | None
+    saving: Money
+    saving_pct: Money
+    saving_over_trim: Money | None
     article_claim_reached: bool
     explanation: str
 

@@ -38,8 +38,8 @@ def plain(value: Any) -> Any:
 
 
 def decimal_text(value: Decimal) -> str:
-    """Exact positional notation, never exponent form (``1E+3`` -> ``1000``, ``2.50`` stays)."""
-    text = format(value, "f")
+    """Exact positional notation without exponent or trailing zeros (``1E+3`` -> ``1000``, ``2.50`` -> ``2.5``)."""
+    text = format(value.normalize(), "f")
     return "0" if text in ("-0", "-0.0") else text
 
 

@@ -82,7 +82,7 @@ class Charge:
     cache_read: Decimal = Decimal(0)
     cache_write: Decimal = Decimal(0)
     output: Decimal = Decimal(0)
-    rates: dict[str, Decimal] = field(default_factory=dict)
+    rates: dict[str, Decimal | None] = field(default_factory=dict)
     tier: str | None = None
     notes: list[str] = field(default_factory=list)
 
@@ -131,18 +131,17 @@ def _rate_table(period: PricePeriod, tier: Tier | None, options: Options, notes:
     return rates
 
 
-def _fill_missing(rates: dict[str, Decimal | None], usage: Usage, notes: list[str]) -> dict[str, Decimal]:
-    assert rates["input"] is not None and rates["output"] is not None
+def _fill_missing(rates: dict[str, Decimal | None], usage: Usage, notes: list[str]) -> dict[str, Decimal | None]:
+    """Bill cache tokens with no published rate at the input rate, and say so; unused gaps stay ``None``."""
     for kind, count in (("cache_read", usage.cached_tokens), ("cache_write", usage.cache_write_tokens)):
-        if rates[kind] is None:
-            if count:
-                notes.append(f"no {kind.replace('_', '-')} rate published; those tokens billed at the input rate")
+        if rates[kind] is None and count:
+            notes.append(f"no {kind.replace('_', '-')} rate published; those tokens billed at the input rate")
             rates[kind] = rates["input"]
-    return rates  # type: ignore[return-value]
+    return rates
 
 
-def _cost(tokens: int, rate_per_1m: Decimal) -> Decimal:
-    return tokens * rate_per_1m / ONE_M
+def _cost(tokens: int, rate_per_1m: Decimal | None) -> Decimal:
+    return Decimal(0) if not tokens else tokens * rate_per_1m / ONE_M
 
 
 def tier_for(period: PricePeriod, prompt_tokens: int) -> Tier | None:

@@ -1,0 +1,203 @@
+"""The command line: what users type, what they read, and the exit codes scripts rely on."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import runpy
+import subprocess
+import sys
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from tokencost.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+PROMPT = ROOT / "examples" / "prompt.txt"
+
+
+def invoke(*args: str, input: str | bytes | None = None) -> tuple[int, str, str]:
+    """Run ``main`` in-process with ``args``; returns (exit code, stdout, stderr)."""
+    out, err = io.StringIO(), io.StringIO()
+    old_argv, old_out, old_err, old_in = sys.argv, sys.stdout, sys.stderr, sys.stdin
+    sys.argv, sys.stdout, sys.stderr = ["tokencost", *args], out, err
+    if input is not None:
+        data = input.encode() if isinstance(input, str) else input
+        sys.stdin = io.TextIOWrapper(io.BytesIO(data), encoding="utf-8")
+    code = 0
+    try:
+        main()
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    finally:
+        sys.argv, sys.stdout, sys.stderr, sys.stdin = old_argv, old_out, old_err, old_in
+    return code, out.getvalue(), err.getvalue()
+
+
+# --- models and prices -----------------------------------------------------------------------
+
+def test_models_lists_rates_per_1k_and_1m_with_as_of_dates():
+    code, out, _ = invoke("models", "--provider", "openai")
+    assert code == 0
+    header = out.splitlines()[0].split()
+    assert header == ["provider", "model", "tokenizer", "currency", "input_per_1k", "output_per_1k",
+                      "input_per_1m", "output_per_1m", "context_window", "effective", "as_of"]
+    assert "gpt-4o " in out
+
+
+def test_models_as_json_keeps_money_as_exact_strings():
+    code, out, _ = invoke("models", "-p", "openai", "--format", "json")
+    rows = {r["model"]: r for r in json.loads(out)}
+    assert rows["gpt-4o"]["input_per_1m"] == "2.5" and rows["gpt-4o"]["input_per_1k"] == "0.0025"
+
+
+def test_prices_show_gives_source_and_the_historical_rate_with_as_of():
+    code, out, _ = invoke("prices", "show", "openai:gpt-3.5-turbo", "--as-of", "2023-03-01", "--format", "json")
+    detail = json.loads(out)
+    assert code == 0 and detail["effective"] == "2023-03-01"
+    rates = {r["rate"]: r for r in detail["rates"]}
+    assert rates["input"]["per_1k"] == "0.002" and rates["output"]["per_1k"] == "0.002"
+    assert detail["source"].startswith("https://")
+    code, out, _ = invoke("prices", "show", "gpt-4o")
+    assert code == 0 and "source: https://" in out and "checked" in out
+
+
+def test_prices_validate_passes_shipped_data_and_names_each_problem_in_a_bad_file(tmp_path):
+    assert invoke("prices", "validate")[0] == 0
+    bad = tmp_path / "bad.toml"
+    bad.write_text((ROOT / "pricing" / "groq.toml").read_text().replace("output = ", "outptu = ", 1))
+    code, _, err = invoke("prices", "validate", str(bad))
+    assert code == 2
+    assert "bad.toml: model '" in err and "outptu: unknown field" in err and "output: required field is missing" in err
+    assert "Traceback" not in err
+
+
+def test_prices_stale_lists_old_entries():
+    code, out, _ = invoke("prices", "stale", "--older-than", "0", "--today", "2030-01-01", "--format", "csv")
+    assert code == 0 and len(out.splitlines()) > 50
+    code, out, _ = invoke("prices", "stale", "--older-than", "90", "--today", "2026-11-23")
+    assert code == 0 and "(no rows)" in out
+
+
+def test_a_malformed_override_file_fails_every_command_with_file_and_field(tmp_path):
+    bad = tmp_path / "mine.toml"
+    bad.write_text('schema_version = 1\n[provider]\nid = "me"\nname = "Me"\n[[models]]\nid = "x"\n')
+    code, _, err = invoke("models", "--pricing", str(bad))
+    assert code == 2 and "mine.toml: model 'x': name: required field is missing" in err
+
+
+# --- estimate --------------------------------------------------------------------------------
+
+def test_estimate_default_set_covers_every_provider_cheapest_first():
+    code, out, err = invoke("estimate", str(PROMPT), "--response-tokens", "200", "--format", "json")
+    assert code == 0, err
+    doc = json.loads(out)
+    assert doc["schema"] == "tokencost.estimate/1"
+    providers = {e["provider"] for e in doc["estimates"]}
+    assert {"openai", "azure-openai", "vertex", "anthropic", "bedrock", "groq", "databricks", "snowflake",
+            "mistral", "alibaba", "azure-ai"} <= providers
+    totals = [Decimal(e["total_cost"]) for e in doc["estimates"]]
+    assert totals == sorted(totals)
+    assert all(e["count"] in ("exact", "approximate") for e in doc["estimates"])
+
+
+def test_estimate_table_labels_approximate_counts_and_shows_as_of():
+    code, out, _ = invoke("estimate", str(PROMPT), "-m", "anthropic:claude-haiku-4-5", "-m", "openai:gpt-4o")
+    assert code == 0
+    assert "approx" in out and "exact" in out and "as_of" in out
+    assert "approx = token count approximated" in out
+
+
+def test_estimate_reads_stdin_and_chat_messages(tmp_path):
+    code, out, _ = invoke("estimate", "-", "-m", "gpt-4o", "--format", "json", input="Hello there, how are you?")
+    assert code == 0 and json.loads(out)["estimates"][0]["prompt_tokens"] > 0
+    chat = tmp_path / "chat.json"
+    chat.write_text(json.dumps([{"role": "user", "content": "Hello there, how are you?"}]))
+    code, out2, _ = invoke("estimate", "--messages", str(chat), "-m", "gpt-4o", "--format", "json")
+    # the chat framing adds tokens around the same text
+    assert code == 0
+    assert json.loads(out2)["estimates"][0]["prompt_tokens"] > json.loads(out)["estimates"][0]["prompt_tokens"]
+
+
+def test_estimate_csv_for_a_monthly_budget_is_spreadsheet_safe_and_atomic(tmp_path):
+    out_file = tmp_path / "budget.csv"
+    code, out, err = invoke("estimate", str(PROMPT), "-m", "gpt-4o", "-m", "snowflake:llama3.3-70b",
+                            "--response-tokens", "200", "--requests-per-day", "5000", "--days", "30",
+                            "--format", "csv", "--output", str(out_file))
+    assert code == 0, err
+    assert out == "" and [p.name for p in tmp_path.iterdir()] == ["budget.csv"]
+    rows = list(csv.DictReader(out_file.open(encoding="utf-8")))
+    assert {r["model"] for r in rows} == {"openai:gpt-4o", "snowflake:llama3.3-70b"}
+    for r in rows:
+        assert r["requests"] == "150000" and r["requests_per_day"] == "5000" and r["days"] == "30"
+        assert Decimal(r["total_cost_usd"]) == Decimal(r["cost_per_request_usd"]) * 150000
+        for name in ("total_cost_usd", "input_rate_per_1m", "prompt_tokens", "usd_per_unit"):
+            float(r[name])  # a spreadsheet reads it as a number
+        assert r["price_as_of"] and r["source"].startswith("https://")
+    snow = next(r for r in rows if r["model"].startswith("snowflake"))
+    assert snow["currency"] == "CREDIT" and "1 CREDIT =" in snow["notes"]
+
+
+def test_estimate_trim_reports_whether_the_15pct_claim_holds():
+    code, out, _ = invoke("estimate", str(PROMPT), "-m", "gpt-4o", "--response-tokens", "200",
+                          "--trim", "0.10", "--format", "json")
+    assert code == 0
+    [result] = json.loads(out)["results"]
+    assert Decimal(result["saving_pct"]) < 10 and result["article_claim_reached"] is False
+
+
+@pytest.mark.parametrize("args, message", [
+    (("estimate", "nope.txt"), "cannot read 'nope.txt'"),
+    (("estimate", "PROMPT", "-m", "gtp-4o"), "did you mean gpt-4o"),
+    (("estimate", "PROMPT", "-m", "llama-3.3-70b"), "ambiguous"),
+    (("estimate", "PROMPT", "--requests-per-day", "-5"), "requests per day must be"),
+    (("estimate", "PROMPT", "--requests-per-day", "100000000000000", "--days", "365"), "beyond any real traffic"),
+    (("estimate", "PROMPT", "--trim", "1.5"), "trim must be a fraction"),
+    (("estimate", "PROMPT", "--as-of", "2020-01-01", "-m", "gpt-4o"), "no price in force"),
+    (("estimate", "PROMPT", "-m", "gpt-4o", "--service-tier", "turbo"), "no service tier 'turbo'"),
+    (("count", "nope.txt"), "cannot read 'nope.txt'"),
+    (("prices", "show", "openia:gpt-4o"), "did you mean openai"),
+])
+def test_bad_input_is_one_line_on_stderr_and_exit_code_2(args, message):
+    args = tuple(str(PROMPT) if a == "PROMPT" else a for a in args)
+    code, out, err = invoke(*args)
+    assert code == 2, (out, err)
+    assert message in err and err.count("\n") == 1 and err.startswith("tokencost: error:")
+
+
+def test_non_utf8_prompt_is_a_clear_error(tmp_path):
+    bad = tmp_path / "latin1.txt"
+    bad.write_bytes("café".encode("latin-1"))
+    code, _, err = invoke("estimate", str(bad), "-m", "gpt-4o")
+    assert code == 2 and "not UTF-8" in err and "offset 3" in err
+
+
+def test_count_shows_each_models_count_and_whether_it_is_exact():
+    code, out, _ = invoke("count", str(PROMPT), "-m", "gpt-4o", "-m", "claude-haiku-4-5", "--format", "json")
+    rows = {r["model"]: r for r in json.loads(out)}
+    assert code == 0
+    assert rows["openai:gpt-4o"]["exact"] is True and rows["anthropic:claude-haiku-4-5"]["exact"] is False
+
+
+# --- the installed command and the examples --------------------------------------------------
+
+def test_console_script_runs_as_a_real_process():
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.run([sys.executable, "-m", "tokencost", "estimate", str(PROMPT), "-m", "gpt-4o"],
+                          capture_output=True, text=True, env=env, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert "openai" in proc.stdout and "gpt-4o" in proc.stdout
+    bad = subprocess.run([sys.executable, "-m", "tokencost", "estimate", "missing.txt"],
+                         capture_output=True, text=True, env=env, timeout=120)
+    assert bad.returncode == 2 and "Traceback" not in bad.stderr
+
+
+@pytest.mark.parametrize("script", sorted((ROOT / "examples").glob("*.py")), ids=lambda p: p.name)
+def test_examples_run(script, tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sys, "argv", [str(script), str(tmp_path / "out.csv")])
+    runpy.run_path(str(script), run_name="__main__")
+    assert capsys.readouterr().out.strip()
