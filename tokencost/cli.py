@@ -60,7 +60,34 @@ def _date(value: dt.datetime | None) -> dt.date | None:
     return value.date() if value else None
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class ErrorsAsExitCodes(click.Group):
+    """Domain errors become one line on stderr and the error's exit code (2 bad input, 1 other)."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except TokencostError as exc:
+            _report(exc)
+            ctx.exit(exc.exit_code)
+        except BrokenPipeError:
+            ctx.exit(1)
+        except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort):
+            raise
+        except Exception as exc:  # noqa: BLE001 - users get one line, developers set TOKENCOST_DEBUG
+            if os.environ.get("TOKENCOST_DEBUG"):
+                raise
+            _report(f"internal error: {type(exc).__name__}: {exc} (set TOKENCOST_DEBUG=1 for details)")
+            ctx.exit(1)
+
+
+def _report(exc: BaseException | str) -> None:
+    lines = str(exc).splitlines() or [type(exc).__name__]
+    click.echo(f"tokencost: error: {lines[0]}", err=True)
+    for line in lines[1:]:
+        click.echo(f"  {line}", err=True)
+
+
+@click.group(cls=ErrorsAsExitCodes, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="tokencost")
 def cli() -> None:
     """What your LLM traffic costs: exact token counts, sourced and dated prices."""
@@ -280,31 +307,12 @@ def estimate_footnotes(estimates) -> list[str]:
     return lines
 
 
-def _fail(exc: BaseException, code: int) -> None:
-    message = str(exc).splitlines()
-    click.echo(f"tokencost: error: {message[0] if message else type(exc).__name__}", err=True)
-    for line in message[1:]:
-        click.echo(f"  {line}", err=True)
-    sys.exit(code)
+from .cli_selfhost import breakeven_command, selfhost_command  # noqa: E402 - needs cli defined above
+
+cli.add_command(selfhost_command)
+cli.add_command(breakeven_command)
 
 
 def main() -> None:
-    """Entry point: domain errors become one line on stderr and exit code 2 (bad input) or 1."""
-    try:
-        cli.main(standalone_mode=False)
-    except click.exceptions.Abort:
-        click.echo("Aborted!", err=True)
-        sys.exit(130)
-    except click.ClickException as exc:
-        exc.show()
-        sys.exit(exc.exit_code)
-    except click.exceptions.Exit as exc:
-        sys.exit(exc.exit_code)
-    except TokencostError as exc:
-        _fail(exc, exc.exit_code)
-    except BrokenPipeError:
-        sys.exit(1)
-    except Exception as exc:  # noqa: BLE001 - users get one line, developers set TOKENCOST_DEBUG
-        if os.environ.get("TOKENCOST_DEBUG"):
-            raise
-        _fail(BadInputError(f"internal error: {type(exc).__name__}: {exc} (set TOKENCOST_DEBUG=1 for details)"), 1)
+    """Entry point of the ``tokencost`` command."""
+    cli.main(prog_name="tokencost")

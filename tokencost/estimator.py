@@ -170,6 +170,41 @@ def estimate(
     )[0]
 
 
+#: Self-hosted rows in the default comparison: Llama 3.3 70B with FP8 weights on the smallest H100
+#: tensor-parallel group that fits, at the cheapest sourced H100 price, busy half the paid time.
+SELFHOST_DEFAULTS = ({"model": "llama-3.3-70b", "gpu": "h100-sxm", "precision": "fp8", "utilization": Decimal("0.5")},)
+
+
+def selfhost_estimate(prompt_tokens: int, response_tokens: int, config: dict[str, Any], *, requests: int = 1,
+                      count: str = "given", count_basis: str = "") -> Estimate:
+    """A self-hosted Llama configuration priced like an API: per-1M rates from the throughput model."""
+    from . import selfhost
+
+    est = selfhost.estimate(prompt_tokens=prompt_tokens, response_tokens=response_tokens, **config)
+    rates = {"input": est.cost_per_1k_input * 1000, "output": est.cost_per_1k_output * 1000,
+             "cache_read": None, "cache_write": None}
+    input_cost = est.cost_per_1k_input * prompt_tokens / 1000
+    output_cost = est.cost_per_1k_output * response_tokens / 1000
+    row = est.price_row
+    label = f"{est.gpus}x{est.gpu} {est.precision}, est."
+    return Estimate(
+        model=f"self-hosted:{est.model} ({label})", provider="self-hosted",
+        name=f"{est.model} on {est.gpus} x {est.gpu} ({est.precision}), estimate",
+        tokenizer="llama4" if est.model.startswith("llama-4") else "llama3", count=count, count_basis=count_basis,
+        prompt_tokens=prompt_tokens, cached_tokens=0, cache_write_tokens=0, response_tokens=response_tokens,
+        reasoning_tokens=0, currency="USD", usd_per_unit=Decimal(1), rates_per_1m=rates,
+        input_cost=input_cost * requests, cache_read_cost=Decimal(0), cache_write_cost=Decimal(0),
+        output_cost=output_cost * requests, cost_per_request=input_cost + output_cost, requests=requests,
+        total_cost=(input_cost + output_cost) * requests, tier=None, batch=False, service_tier=None,
+        price_effective=row.effective if row else dt.date.today(), price_as_of=row.checked if row else dt.date.today(),
+        source=row.source if row else est.price_source,
+        notes=[f"self-hosted estimate, not a price list: {est.output_tokens_per_s:,.0f} output tokens/s predicted "
+               f"at concurrency {est.concurrency}, GPUs paid ${est.price_per_gpu_hour}/GPU-hour ({est.price_source}), "
+               f"busy {est.utilization:.0%} of the time; `tokencost selfhost --model {est.model} --gpu {est.gpu} "
+               f"--precision {est.precision}` shows every assumption"],
+    )
+
+
 def default_models(registry: Registry, as_of: dt.date | None = None) -> list[Priced]:
     """The default comparison set: the models the price files mark ``compare = true``."""
     return [p for p in registry.models(as_of=as_of) if p.model.compare]
@@ -193,10 +228,13 @@ def compare(
     requests: int = 1,
     as_of: dt.date | None = None,
     registry: Registry | None = None,
+    selfhost: bool = True,
 ) -> Comparison:
     """:func:`estimate` on each of ``models`` (default: the comparison set), cheapest first.
 
-    Each tokenizer counts the prompt once, however many models share it.
+    Each tokenizer counts the prompt once, however many models share it.  The default set also has
+    self-hosted Llama rows (:data:`SELFHOST_DEFAULTS`, an estimate from :mod:`tokencost.selfhost`)
+    unless ``selfhost=False`` or the request uses caching or batch, which they do not model.
     """
     from .counting import count_prompt
 
@@ -226,8 +264,28 @@ def compare(
         usage = Usage(prompt_tokens=p_tokens, output_tokens=r_tokens, cached_tokens=cached_tokens,
                       cache_write_tokens=cache_write_tokens, reasoning_tokens=reasoning_tokens)
         estimates.append(price(priced, usage, options=options, requests=requests, count=kind, count_basis=basis))
+    if selfhost and not models and prompt is not None and not (cached_tokens or cache_write_tokens or batch):
+        estimates.extend(_selfhost_rows(prompt, response, response_tokens, response_ratio, reasoning_tokens,
+                                        requests, counted))
     estimates.sort(key=lambda e: (e.total_cost, e.model))
     return estimates
+
+
+def _selfhost_rows(prompt, response, response_tokens, response_ratio, reasoning_tokens, requests, counted):
+    """The default self-hosted rows; none when the request has no response (nothing to decode)."""
+    from .counting import count_prompt
+
+    rows = []
+    for config in SELFHOST_DEFAULTS:
+        tokenizer = "llama4" if config["model"].startswith("llama-4") else "llama3"
+        if tokenizer not in counted:
+            counted[tokenizer] = count_prompt(prompt, tokenizer)
+        p_tokens, kind, basis = counted[tokenizer]
+        r_tokens = count_prompt(response, tokenizer, framing=False)[0] if response is not None else response_tokens
+        r_tokens = _response_tokens(p_tokens, r_tokens, response_ratio) + reasoning_tokens
+        if r_tokens > 0:
+            rows.append(selfhost_estimate(p_tokens, r_tokens, config, requests=requests, count=kind, count_basis=basis))
+    return rows
 
 
 class TrimResult(BaseModel):
