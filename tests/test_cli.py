@@ -158,7 +158,7 @@ def test_estimate_trim_reports_whether_the_15pct_claim_holds():
     (("estimate", "PROMPT", "--trim", "1.5"), "trim must be a fraction"),
     (("estimate", "PROMPT", "--as-of", "2020-01-01", "-m", "gpt-4o"), "no price in force"),
     (("estimate", "PROMPT", "-m", "gpt-4o", "--service-tier", "turbo"), "no service tier 'turbo'"),
-    (("count", "nope.txt"), "cannot read 'nope.txt'"),
+    (("count", "nope.txt"), "no such file or directory: 'nope.txt'"),
     (("prices", "show", "openia:gpt-4o"), "did you mean openai"),
 ])
 def test_bad_input_is_one_line_on_stderr_and_exit_code_2(args, message):
@@ -201,3 +201,20 @@ def test_examples_run(script, tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(sys, "argv", [str(script), str(tmp_path / "out.csv")])
     runpy.run_path(str(script), run_name="__main__")
     assert capsys.readouterr().out.strip()
+
+
+def test_count_takes_directories_and_openai_batch_files_per_item_or_in_total(tmp_path):
+    (tmp_path / "a.txt").write_text("Hello world", encoding="utf-8")
+    lines = [{"custom_id": f"r{i}", "method": "POST", "url": "/v1/chat/completions",
+              "body": {"model": "gpt-4o", "messages": [{"role": "user", "content": "Hello"}]}} for i in range(3)]
+    (tmp_path / "batch.jsonl").write_text("\n".join(json.dumps(x) for x in lines), encoding="utf-8")
+    code, out, _ = invoke("count", str(tmp_path), "-m", "gpt-4o", "--each", "--format", "json")
+    rows = json.loads(out)
+    assert code == 0 and len(rows) == 4
+    from tokencost import count_message_tokens, count_tokens
+    by_source = {Path(r["source"]).name: r["tokens"] for r in rows}
+    assert by_source["a.txt"] == count_tokens("Hello world", "gpt-4o")
+    assert by_source["batch.jsonl:2"] == count_message_tokens(lines[1]["body"]["messages"], "gpt-4o").tokens
+    code, out, _ = invoke("count", str(tmp_path), "-m", "gpt-4o", "--format", "json")
+    [total] = json.loads(out)
+    assert total["items"] == 4 and total["tokens"] == sum(r["tokens"] for r in rows)

@@ -287,3 +287,57 @@ def test_trim_fractions_outside_0_to_1_are_rejected():
     for bad in (-0.1, 1, 1.5):
         with pytest.raises(BadInputError):
             estimator.trim_saving(None, ["openai:gpt-4o"], prompt_tokens=100, trim=bad)
+
+
+# --- self-hosted rows ----------------------------------------------------------------------------
+
+def test_default_comparison_includes_a_self_hosted_llama_estimate_priced_from_the_throughput_model():
+    from tokencost import selfhost
+
+    rows = estimator.compare("Explain the difference between TCP and UDP. " * 20, response_tokens=300)
+    [own] = [e for e in rows if e.provider == "self-hosted"]
+    config = estimator.SELFHOST_DEFAULTS[0]
+    sh = selfhost.estimate(prompt_tokens=own.prompt_tokens, response_tokens=300, **config)
+    assert own.cost_per_request == (sh.cost_per_1k_input * own.prompt_tokens + sh.cost_per_1k_output * 300) / 1000
+    assert "estimate" in own.name and any("self-hosted estimate" in n for n in own.notes)
+    assert own.tokenizer == "llama3" and own.count == "exact"
+
+
+def test_self_hosted_rows_are_left_out_when_they_cannot_model_the_request():
+    prompt = "Explain the difference between TCP and UDP. " * 20
+    for kw in (dict(response_tokens=0), dict(response_tokens=10, batch=True), dict(response_tokens=10, cached_tokens=5)):
+        assert all(e.provider != "self-hosted" for e in estimator.compare(prompt, **kw))
+    assert all(e.provider != "self-hosted" for e in estimator.compare(prompt, ["openai:gpt-4o"], response_tokens=10))
+
+
+def test_a_missing_optional_tokenizer_package_falls_back_to_a_labelled_approximation(monkeypatch):
+    from tokencost import tokenizers
+    from tokencost.tokenizers import _vocab
+
+    monkeypatch.setitem(_vocab.SOURCES, "qwen", _vocab.VocabSource(
+        "no_such_pkg_xyz", "qwen.tiktoken", "0" * 64, "tiktoken", "qwen", "dashscope"))
+    tokenizers._clear_cache()
+    try:
+        est = estimator.estimate("Hello there, how are you today?", "alibaba:qwen-plus", response_tokens=10)
+    finally:
+        tokenizers._clear_cache()
+    assert est.count == "approximate"
+    assert "pip install 'tokencost[qwen]'" in est.count_basis
+    assert est.prompt_tokens == tokenizers.get_tokenizer("approx:chars").count("Hello there, how are you today?")
+
+
+def test_images_are_counted_by_the_rule_the_price_file_names_and_flagged_otherwise():
+    from tokencost import count_message_tokens
+    from tokencost.messages import openai_image_tokens
+
+    image = {"type": "image_url", "image_url": {"url": "https://example.com/cat.png", "detail": "low"}}
+    messages = [{"role": "user", "content": [{"type": "text", "text": "What is this?"}, image]}]
+    text_only = [{"role": "user", "content": [{"type": "text", "text": "What is this?"}]}]
+    gpt4o = count_message_tokens(messages, "openai:gpt-4o")
+    assert gpt4o.tokens == count_message_tokens(text_only, "openai:gpt-4o").tokens + 85  # low detail: 85 tokens
+    assert not gpt4o.uncounted_parts
+    mini = count_message_tokens(messages, "openai:gpt-4o-mini")
+    assert mini.uncounted_parts and mini.tokens == count_message_tokens(text_only, "openai:gpt-4o-mini").tokens
+    est = estimator.estimate(messages, "openai:gpt-4o-mini", response_tokens=1)
+    assert "not counted" in est.count_basis
+    assert openai_image_tokens(1024, 1024, "high") == 765  # OpenAI's worked example

@@ -327,3 +327,22 @@ def test_stale_lists_entries_checked_longer_ago_than_the_limit(acme):
     assert len(stale(acme, 90, today=dt.date(2026, 4, 2))) == 2
     with pytest.raises(BadInputError):
         stale(acme, -1)
+
+
+def test_a_provider_qualified_lookup_parses_only_that_providers_file():
+    registry = load_registry()
+    registry.get("openai:gpt-4o")
+    assert [p.name for p in registry.files] == ["openai.toml"]
+    registry.get("gpt-4o")  # a bare id needs every file
+    assert len(registry.files) == len(SHIPPED)
+
+
+def test_user_entries_win_whichever_order_the_files_are_parsed_in(tmp_path):
+    path = write(tmp_path, "openai.toml", MINI.replace('id = "acme"', 'id = "openai"').replace(
+        'id = "acme-large"', 'id = "gpt-4o"'))
+    lazy = load_registry([path])
+    assert lazy.get("openai:gpt-4o").name == "Acme Large"        # shipped openai.toml parsed after
+    eager = load_registry([path])
+    eager.keys()
+    assert eager.get("gpt-4o").name == "Acme Large"
+    assert eager.get("openai:gpt-4o-mini").provider == "openai"

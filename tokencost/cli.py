@@ -264,35 +264,51 @@ def estimate_cmd(prompt_file, models, messages_file, response_tokens, response_f
 
 
 @cli.command("count")
-@click.argument("source")
+@click.argument("sources", nargs=-1, required=True)
 @click.option("--model", "-m", "models", multiple=True,
               help="Model whose tokenizer counts (repeatable; default: the default comparison set).")
+@click.option("--each", is_flag=True, help="One row per file or JSONL line instead of one total per model.")
 @format_option()
 @pricing_option
-def count_cmd(source: str, models: tuple[str, ...], fmt: str, pricing: tuple[str, ...]) -> None:
-    """Count the tokens of SOURCE (a file of any size, streamed; or - for stdin) per model."""
+def count_cmd(sources: tuple[str, ...], models: tuple[str, ...], each: bool, fmt: str, pricing: tuple[str, ...]) -> None:
+    """Count the tokens of SOURCES per model: files of any size (streamed), - for stdin, directories,
+    JSONL files of prompts or chat requests, OpenAI Batch API input files (all cores; progress on a terminal)."""
     from .estimator import default_models
-    from .tokenizers import count_stream, get_tokenizer
+    from .tokenizers import count_files, get_tokenizer
 
     registry = registry_from(pricing)
     targets = [registry.get(m) for m in models] if models else default_models(registry)
-    text = read_text("-") if source == "-" else None
-    counts: dict[str, int] = {}
+    stdin_text = read_text("-") if "-" in sources else None
+    paths = [s for s in sources if s != "-"]
+    counted: dict[str, list] = {}
     rows = []
     for priced in targets:
         tok = get_tokenizer(priced.tokenizer)
-        if tok.name not in counts:
-            counts[tok.name] = tok.count(text) if text is not None else count_stream(tok, source)
-        rows.append({"model": priced.key, "tokenizer": tok.name, "tokens": counts[tok.name],
-                     "exact": tok.exact, "basis": tok.basis if tok.exact else f"{tok.basis}; error: {tok.error}"})
-    table_rows = [{k: v for k, v in r.items() if k != "basis"} for r in rows]
-    emit(rows if fmt != "table" else table_rows, fmt)
+        if tok.name not in counted:
+            items = [(i.path if i.line is None else f"{i.path}:{i.line}", i.tokens, i.exact)
+                     for i in (count_files(tok, paths) if paths else [])]
+            if stdin_text is not None:
+                items.insert(0, ("-", tok.count(stdin_text), tok.exact))
+            counted[tok.name] = items
+        items = counted[tok.name]
+        basis = tok.basis if tok.exact else f"{tok.basis}; error: {tok.error}"
+        if each:
+            rows += [{"model": priced.key, "source": src, "tokens": n, "exact": ex, "tokenizer": tok.name}
+                     for src, n, ex in items]
+        else:
+            rows.append({"model": priced.key, "tokenizer": tok.name, "items": len(items),
+                         "tokens": sum(n for _, n, _ in items), "exact": all(ex for _, _, ex in items),
+                         "basis": basis})
+    emit(rows if fmt != "table" else [{k: v for k, v in r.items() if k != "basis"} for r in rows], fmt)
     if fmt == "table" and not all(r["exact"] for r in rows):
         click.echo("\nexact = no: approximate count; see docs/tokenizers.md for the basis and error of each.")
 
 
 def estimate_footnotes(estimates) -> list[str]:
     lines = []
+    if all(e.response_tokens + e.reasoning_tokens == 0 for e in estimates):
+        lines += ["", "No response length given, so output costs are 0 and self-hosted rows are left out: "
+                      "pass --response-tokens N, --response FILE or --response-ratio R."]
     approx = {e.tokenizer: e.count_basis for e in estimates if e.count == "approximate"}
     if approx:
         lines.append("")

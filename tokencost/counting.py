@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from .errors import BadInputError
+from .errors import BadInputError, TokenizerUnavailable
 from .registry import Registry, load_registry
 
 
@@ -35,22 +35,33 @@ def count_message_tokens(messages: Sequence[dict[str, Any]], model: str, registr
     """Tokens of a chat request as the provider bills it, framing tokens included."""
     from .messages import count_messages
 
-    return count_messages(messages, _tokenizer_name(model, registry))
+    entry = (registry or load_registry()).get(model).model
+    return count_messages(messages, entry.tokenizer, image_rule=entry.image_rule)
 
 
-def count_prompt(prompt: str | Sequence[dict[str, Any]], tokenizer: str, framing: bool = True) -> tuple[int, str, str]:
-    """``(tokens, "exact"|"approximate", basis)`` for text or chat messages under ``tokenizer``."""
+def count_prompt(prompt: str | Sequence[dict[str, Any]], tokenizer: str, framing: bool = True,
+                 image_rule: str | None = None) -> tuple[int, str, str]:
+    """``(tokens, "exact"|"approximate", basis)`` for text or chat messages under ``tokenizer``.
+
+    When the exact tokenizer's optional package is missing, the count falls back to the
+    characters approximation and the basis says which package gives the exact count.
+    """
     from .tokenizers import get_tokenizer
 
-    tok = get_tokenizer(tokenizer)
-    basis = tok.basis if tok.exact else f"{tok.basis}; error: {tok.error or 'not measurable'}"
+    try:
+        tok = get_tokenizer(tokenizer)
+        missing = ""
+    except TokenizerUnavailable as exc:
+        tok = get_tokenizer("approx:chars")
+        missing = f"exact {tokenizer} count needs an optional package ({exc}); approximated meanwhile by "
+    basis = missing + (tok.basis if tok.exact else f"{tok.basis}; error: {tok.error or 'not measurable'}")
     if isinstance(prompt, str):
         return tok.count(prompt), "exact" if tok.exact else "approximate", basis
     if not framing:
         raise BadInputError("a response must be text")
     from .messages import count_messages
 
-    counted = count_messages(prompt, tokenizer)
+    counted = count_messages(prompt, tok.name, image_rule=image_rule)
     if counted.uncounted_parts:
         basis += f"; not counted: {', '.join(counted.uncounted_parts)}"
     return counted.tokens, "exact" if counted.exact else "approximate", basis

@@ -17,6 +17,14 @@ class UnknownModelError(BadInputError):
     """No model (or an ambiguous one) matches the id the user typed."""
 
 
+class TokenizerUnavailable(TokencostError):
+    """An exact tokenizer's vocabulary ships in an optional package that is not installed."""
+
+    def __init__(self, message: str, extra: str | None):
+        self.extra = extra
+        super().__init__(message)
+
+
 class PriceFileError(TokencostError):
     """A price file is malformed; ``problems`` holds one line per problem."""
 

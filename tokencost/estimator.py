@@ -245,16 +245,17 @@ def compare(
     if prompt is None and prompt_tokens is None:
         raise BadInputError("give a prompt or prompt_tokens")
     options = Options(batch=batch, service_tier=service_tier, cache_ttl=cache_ttl, uplift=uplift)
-    counted: dict[str, tuple[int, str, str]] = {}
+    counted: dict[tuple[str, str | None], tuple[int, str, str]] = {}
     estimates = Comparison()
     for priced in targets:
         if prompt_tokens is not None:
             p_tokens, kind, basis = prompt_tokens, "given", "prompt token count given by the caller"
             r_tokens = response_tokens
         else:
-            if priced.tokenizer not in counted:
-                counted[priced.tokenizer] = count_prompt(prompt, priced.tokenizer)
-            p_tokens, kind, basis = counted[priced.tokenizer]
+            key = (priced.tokenizer, priced.model.image_rule)
+            if key not in counted:
+                counted[key] = count_prompt(prompt, key[0], image_rule=key[1])
+            p_tokens, kind, basis = counted[key]
             r_tokens = response_tokens
         if response is not None:
             if response_tokens is not None or response_ratio is not None:
@@ -278,9 +279,9 @@ def _selfhost_rows(prompt, response, response_tokens, response_ratio, reasoning_
     rows = []
     for config in SELFHOST_DEFAULTS:
         tokenizer = "llama4" if config["model"].startswith("llama-4") else "llama3"
-        if tokenizer not in counted:
-            counted[tokenizer] = count_prompt(prompt, tokenizer)
-        p_tokens, kind, basis = counted[tokenizer]
+        if (tokenizer, None) not in counted:
+            counted[(tokenizer, None)] = count_prompt(prompt, tokenizer)
+        p_tokens, kind, basis = counted[(tokenizer, None)]
         r_tokens = count_prompt(response, tokenizer, framing=False)[0] if response is not None else response_tokens
         r_tokens = _response_tokens(p_tokens, r_tokens, response_ratio) + reasoning_tokens
         if r_tokens > 0:

@@ -141,39 +141,66 @@ class _Model:
 
 @dataclass
 class Registry:
-    """All known models, keyed by ``provider:id``.  Build it with :func:`load_registry`."""
+    """All known models, keyed by ``provider:id``.  Build it with :func:`load_registry`.
+
+    Shipped files are parsed when first needed (a ``provider:model`` lookup parses only that
+    provider's file); the user's files are parsed at once and always win over shipped entries.
+    """
 
     files: list[Path] = field(default_factory=list)
     _providers: dict[str, Provider] = field(default_factory=dict)
     _conversions: dict[tuple[str, str], Conversion] = field(default_factory=dict)
     _models: dict[str, _Model] = field(default_factory=dict)
+    _deferred: dict[str, Path] = field(default_factory=dict)
 
-    def add(self, price_file: PriceFile, origin: Path) -> None:
+    def add(self, price_file: PriceFile, origin: Path, *, shipped: bool = False) -> None:
+        """Add a parsed file; a shipped file never replaces what a user file defined."""
         provider = price_file.provider
         self.files.append(origin)
-        self._providers[provider.id] = provider
+        put = dict.setdefault if shipped else dict.__setitem__
+        put(self._providers, provider.id, provider)
         for conversion in price_file.conversions:
-            self._conversions[(provider.id, conversion.unit)] = conversion
+            put(self._conversions, (provider.id, conversion.unit), conversion)
         for entry in price_file.models:
-            self._models[f"{provider.id}:{entry.id}"] = _Model(provider, entry, origin)
+            put(self._models, f"{provider.id}:{entry.id}", _Model(provider, entry, origin))
         self.__dict__.pop("_index", None)
+
+    def defer(self, path: Path) -> None:
+        """Register a shipped file (named ``<provider id>.toml``) to parse when first needed."""
+        self._deferred[path.stem] = path
+
+    def _load(self, provider_id: str | None = None) -> None:
+        """Parse the deferred shipped file of ``provider_id`` (all of them when ``None``)."""
+        wanted = list(self._deferred) if provider_id is None else [provider_id] if provider_id in self._deferred else []
+        problems: list[str] = []
+        for pid in wanted:
+            path = self._deferred.pop(pid)
+            try:
+                self.add(read_price_file(path), path, shipped=True)
+            except PriceFileError as exc:
+                problems.extend(exc.problems)
+        if problems:
+            raise PriceFileError(problems)
 
     @property
     def providers(self) -> list[Provider]:
+        self._load()
         return sorted(self._providers.values(), key=lambda p: p.id)
 
     def provider(self, provider_id: str) -> Provider:
-        try:
-            return self._providers[provider_id.lower()]
-        except KeyError:
-            raise UnknownModelError(
-                f"unknown provider {provider_id!r}" + _did_you_mean(provider_id, self._providers)
-            ) from None
+        pid = provider_id.lower()
+        self._load(pid)
+        if pid not in self._providers:
+            self._load()
+            raise UnknownModelError(f"unknown provider {provider_id!r}" + _did_you_mean(pid, self._providers))
+        return self._providers[pid]
 
     def conversions(self, provider_id: str) -> list[Conversion]:
-        return [c for (p, _), c in self._conversions.items() if p == provider_id]
+        self.provider(provider_id)
+        return [c for (p, _), c in self._conversions.items() if p == provider_id.lower()]
 
     def keys(self) -> list[str]:
+        self._load()
         return sorted(self._models)
 
     def models(self, provider: str | None = None, as_of: dt.date | None = None) -> list[Priced]:
@@ -214,18 +241,20 @@ class Registry:
             raise UnknownModelError("empty model id")
         if ":" in text:
             provider, _, name = text.partition(":")
-            name = name.replace(":", "-")
-            if provider not in self._providers and text.replace(":", "-") in self._index:
-                return self.resolve(text.replace(":", "-"))
+            self._load(provider)
             if provider not in self._providers:
+                if text.replace(":", "-") in self._index:  # a bare id with ':' (Bedrock's "...-v1:0")
+                    return self.resolve(text.replace(":", "-"))
                 raise UnknownModelError(
                     f"unknown provider {provider!r} in {ref!r}" + _did_you_mean(provider, self._providers)
                 )
-            hits = [k for k in self._index.get(name, ()) if k.startswith(provider + ":")]
+            name = name.replace(":", "-")
+            own = {k: m for k, m in self._models.items() if m.provider.id == provider}
+            hits = [k for k, m in sorted(own.items()) if name in (m.entry.id, *m.entry.aliases)]
+            hits = hits or [k for k, m in sorted(own.items()) if name == m.entry.family]
             if hits:
                 return hits[0]
-            names = [k for k in self._models if k.startswith(provider + ":")]
-            raise UnknownModelError(f"unknown model {ref!r}" + _did_you_mean(text, names))
+            raise UnknownModelError(f"unknown model {ref!r}" + _did_you_mean(text, own))
         hits = self._index.get(text, [])
         if len(hits) == 1:
             return hits[0]
@@ -241,6 +270,8 @@ class Registry:
 
     @cached_property
     def _index(self) -> dict[str, list[str]]:
+        """Every id, alias and family name, to the keys it names (parses every file)."""
+        self._load()
         index: dict[str, list[str]] = {}
         for key, model in sorted(self._models.items()):
             for name in {model.entry.id, *model.entry.aliases, model.entry.family} - {None}:
@@ -321,15 +352,17 @@ def user_pricing_paths() -> list[str]:
 
 
 def load_registry(extra_paths: Sequence[str | os.PathLike[str]] = (), *, shipped: bool = True) -> Registry:
-    """Load the shipped price files, then ``TOKENCOST_PRICING_PATH``, then ``extra_paths``.
+    """The shipped price files, then ``TOKENCOST_PRICING_PATH``, then ``extra_paths`` (later wins).
 
-    Raises :class:`PriceFileError` listing every problem in every file.
+    The user's files are parsed now (raising :class:`PriceFileError` with every problem); the
+    shipped ones when a lookup first needs them.
     """
-    files = pricing_files([shipped_pricing_dir()]) if shipped else []
-    files += pricing_files([*user_pricing_paths(), *extra_paths])
     registry = Registry()
+    if shipped:
+        for path in pricing_files([shipped_pricing_dir()]):
+            registry.defer(path)
     problems: list[str] = []
-    for path in files:
+    for path in pricing_files([*user_pricing_paths(), *extra_paths]):
         try:
             registry.add(read_price_file(path), path)
         except PriceFileError as exc:
@@ -352,6 +385,8 @@ def validate_files(paths: Sequence[str | os.PathLike[str]]) -> list[str]:
             continue
         if not paths and price_file.provider.id in seen:
             problems.append(f"{path}: provider {price_file.provider.id!r} is also defined in {seen[price_file.provider.id]}")
+        if not paths and path.stem != price_file.provider.id:
+            problems.append(f"{path}: a shipped file must be named after its provider id ({price_file.provider.id}.toml)")
         seen[price_file.provider.id] = path
     return problems
 

@@ -138,6 +138,7 @@ class ModelEntry(_Strict):
     max_output_tokens: Annotated[int, Field(gt=0)] | None = None
     reasoning: bool = False
     compare: bool = False
+    image_rule: Literal["openai-tiles"] | None = None
     deprecated: dt.date | None = None
     note: str = ""
     prices: Annotated[list[PricePeriod], Field(min_length=1)]

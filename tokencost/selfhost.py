@@ -278,8 +278,19 @@ class Hardware(BaseModel):
     models: dict[str, ModelArch]
     prices: list[CloudPrice]
     licences: dict[str, Licence]
-    measurements: list[Measurement]
     onprem: dict[str, OnPremDefault] = {}
+    directory: Path
+
+    @functools.cached_property
+    def measurements(self) -> list[Measurement]:
+        """The published measurements (parsed on first use: only calibration needs them)."""
+        rows = _load(self.directory / "measurements.toml", _MeasurementFile).measurement  # type: ignore[attr-defined]
+        problems = [f"measurements.toml: unknown {kind} {name!r}" for m in rows
+                    for kind, name, table in (("model", m.model, self.models), ("gpu", m.gpu, self.gpus))
+                    if name not in table]
+        if problems:
+            raise PriceFileError(problems)
+        return rows
 
 
 def _load(path: Path, cls: type[_Strict]) -> _Strict:
@@ -305,16 +316,10 @@ def load_hardware(directory: str | None = None) -> Hardware:
     models = _load(base / "models.toml", _ModelFile).model  # type: ignore[attr-defined]
     prices = _load(base / "clouds.toml", _CloudFile).price  # type: ignore[attr-defined]
     licences = _load(base / "licences.toml", _LicenceFile).licence  # type: ignore[attr-defined]
-    meas = _load(base / "measurements.toml", _MeasurementFile).measurement  # type: ignore[attr-defined]
     onprem = _load(base / "onprem.toml", _OnPremFile).default if (base / "onprem.toml").exists() else []  # type: ignore[attr-defined]
     hw = Hardware(gpus={g.id: g for g in gpus}, models={m.id: m for m in models}, prices=prices,
-                  licences={x.id: x for x in licences}, measurements=meas, onprem={d.name: d for d in onprem})
+                  licences={x.id: x for x in licences}, onprem={d.name: d for d in onprem}, directory=base)
     problems = []
-    for m in meas:
-        if m.model not in hw.models:
-            problems.append(f"measurements.toml: unknown model {m.model!r}")
-        if m.gpu not in hw.gpus:
-            problems.append(f"measurements.toml: unknown gpu {m.gpu!r}")
     for p in prices:
         if p.gpu not in hw.gpus:
             problems.append(f"clouds.toml: unknown gpu {p.gpu!r}")
