@@ -39,8 +39,10 @@ def plain(value: Any) -> Any:
 
 def decimal_text(value: Decimal) -> str:
     """Exact positional notation without exponent or trailing zeros (``1E+3`` -> ``1000``, ``2.50`` -> ``2.5``)."""
-    text = format(value.normalize(), "f")
-    return "0" if text in ("-0", "-0.0") else text
+    text = format(value, "f")  # never rounds (normalize() would round to the context's precision)
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
 
 
 def render_json(obj: Any) -> str:
@@ -114,7 +116,7 @@ def render_csv(rows: Iterable[Row], columns: Sequence[str] | None = None) -> str
     rows = list(rows)
     columns = list(columns or (rows[0].keys() if rows else []))
     buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
+    writer = csv.writer(buf, lineterminator="\r\n")  # RFC 4180: fields holding CR or LF get quoted
     writer.writerow([csv_cell(c) for c in columns])
     for row in rows:
         writer.writerow([csv_cell(row.get(c)) for c in columns])

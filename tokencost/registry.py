@@ -19,13 +19,16 @@ from decimal import Decimal
 from functools import cached_property
 from importlib import resources
 from pathlib import Path
+from typing import TypeVar
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from .errors import BadInputError, PriceFileError, UnknownModelError
 from .schema import UNIT_TOKENS, Conversion, ModelEntry, PriceFile, PricePeriod, Provider
 
 PRICING_PATH_ENV = "TOKENCOST_PRICING_PATH"
+
+M = TypeVar("M", bound=BaseModel)
 
 #: Rate fields of a price period, in the order outputs show them.
 RATE_FIELDS = ("input", "output", "cache_read", "cache_write", "cache_write_1h", "batch_input", "batch_output")
@@ -297,8 +300,8 @@ def _did_you_mean(text: str, candidates: Iterable[str]) -> str:
     return f"; did you mean {', '.join(close)}?" if close else ""
 
 
-def read_price_file(path: Path) -> PriceFile:
-    """Parse and validate one price file; every problem is named by file, model and field."""
+def read_toml_model(path: Path, cls: type[M]) -> M:
+    """Parse a TOML data file (floats as ``Decimal``) into ``cls``; every problem names file, entry and field."""
     try:
         with open(path, "rb") as fh:
             raw = tomllib.load(fh, parse_float=Decimal)
@@ -307,19 +310,25 @@ def read_price_file(path: Path) -> PriceFile:
     except tomllib.TOMLDecodeError as exc:
         raise PriceFileError([f"{path}: not valid TOML: {exc}"]) from None
     try:
-        return PriceFile.model_validate(raw)
+        return cls.model_validate(raw)
     except ValidationError as exc:
         raise PriceFileError([_describe(path, raw, err) for err in exc.errors()]) from None
+
+
+def read_price_file(path: Path) -> PriceFile:
+    """Parse and validate one price file."""
+    return read_toml_model(path, PriceFile)
 
 
 def _describe(path: Path, raw: dict, err: dict) -> str:
     loc = list(err["loc"])
     where = ""
-    if len(loc) >= 2 and loc[0] == "models" and isinstance(loc[1], int):
-        models = raw.get("models")
-        entry = models[loc[1]] if isinstance(models, list) and loc[1] < len(models) else {}
-        model_id = entry.get("id") if isinstance(entry, dict) else None
-        where = f"model {model_id!r}: " if model_id else f"models[{loc[1]}]: "
+    if len(loc) >= 2 and isinstance(loc[1], int) and isinstance(raw.get(loc[0]), list):
+        entries = raw[loc[0]]
+        entry = entries[loc[1]] if loc[1] < len(entries) else {}
+        entry_id = entry.get("id") if isinstance(entry, dict) else None
+        kind = str(loc[0]).removesuffix("s")
+        where = f"{kind} {entry_id!r}: " if entry_id else f"{loc[0]}[{loc[1]}]: "
         loc = loc[2:]
     field_path = ""
     for part in loc:
