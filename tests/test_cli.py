@@ -160,6 +160,9 @@ def test_estimate_trim_reports_whether_the_15pct_claim_holds():
     (("estimate", "PROMPT", "-m", "gpt-4o", "--service-tier", "turbo"), "no service tier 'turbo'"),
     (("count", "nope.txt"), "no such file or directory: 'nope.txt'"),
     (("prices", "show", "openia:gpt-4o"), "did you mean openai"),
+    (("estimate", "PROMPT", "--cached-tokens", "-3"), "-3 is not in the range x>=0"),
+    (("estimate", "PROMPT", "--format", "xml"), "'xml' is not one of"),
+    (("estimate",), "give a PROMPT_FILE"),
 ])
 def test_bad_input_is_one_line_on_stderr_and_exit_code_2(args, message):
     args = tuple(str(PROMPT) if a == "PROMPT" else a for a in args)

@@ -341,3 +341,13 @@ def test_images_are_counted_by_the_rule_the_price_file_names_and_flagged_otherwi
     est = estimator.estimate(messages, "openai:gpt-4o-mini", response_tokens=1)
     assert "not counted" in est.count_basis
     assert openai_image_tokens(1024, 1024, "high") == 765  # OpenAI's worked example
+
+
+def test_a_comparison_becomes_a_dataframe_with_exact_decimal_money():
+    result = estimator.compare(None, ["openai:gpt-4o", "snowflake:llama3.3-70b"], prompt_tokens=1000,
+                               response_tokens=100, selfhost=False)
+    df = result.to_dataframe()
+    assert list(df["model"]) == [e.model for e in result]
+    assert all(isinstance(v, Decimal) for v in df["total_cost_usd"])
+    assert df["total_cost_usd"].tolist() == [e.total_cost for e in result]
+    assert {"price_as_of", "source", "usd_per_unit", "count"} <= set(df.columns)

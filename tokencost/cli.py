@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import os
 import sys
 from collections.abc import Callable
@@ -41,15 +40,14 @@ def registry_from(pricing: tuple[str, ...]):
     return load_registry(pricing)
 
 
-def emit(rows: list[dict[str, Any]], fmt: str, output: str | None = None, columns: list[str] | None = None,
-         document: Any = None) -> None:
+def emit(rows: list[dict[str, Any]], fmt: str, output: str | None = None, document: Any = None) -> None:
     """Write rows as table, JSON (``document`` if given) or CSV, to stdout or atomically to ``output``."""
     if fmt == "json":
         text = outputs.render_json(rows if document is None else document)
     elif fmt == "csv":
-        text = outputs.render_csv(rows, columns)
+        text = outputs.render_csv(rows)
     else:
-        text = outputs.render_table(rows, columns)
+        text = outputs.render_table(rows)
     if output:
         outputs.write_atomic(output, text)
     else:
@@ -68,6 +66,10 @@ class ErrorsAsExitCodes(click.Group):
             return super().invoke(ctx)
         except TokencostError as exc:
             _report(exc)
+            ctx.exit(exc.exit_code)
+        except click.UsageError as exc:
+            name = exc.ctx.command_path if exc.ctx else "tokencost"
+            _report(f"{exc.format_message()} (see '{name} --help')")
             ctx.exit(exc.exit_code)
         except BrokenPipeError:
             ctx.exit(1)
@@ -196,25 +198,17 @@ def read_messages(path: str) -> list[dict[str, Any]]:
     return messages
 
 
-def non_negative(name: str):
-    def check(ctx, param, value):
-        if value is not None and value < 0:
-            raise click.BadParameter(f"must be >= 0, not {value}")
-        return value
-    return check
-
-
 @cli.command("estimate")
 @click.argument("prompt_file", required=False)
 @click.option("--model", "-m", "models", multiple=True,
               help="Model to price, as provider:model or an unambiguous id (repeatable; default: a set covering every provider).")
 @click.option("--messages", "messages_file", type=str, default=None, help="A JSON file of chat messages, instead of PROMPT_FILE.")
-@click.option("--response-tokens", type=int, default=None, callback=non_negative("response"), help="Expected response length in tokens.")
+@click.option("--response-tokens", type=click.IntRange(min=0), default=None, help="Expected response length in tokens.")
 @click.option("--response", "response_file", default=None, help="A response text file to count.")
 @click.option("--response-ratio", type=float, default=None, help="Response length as a multiple of the prompt's tokens.")
-@click.option("--reasoning-tokens", type=int, default=0, callback=non_negative("reasoning"), help="Hidden reasoning tokens (billed as output).")
-@click.option("--cached-tokens", type=int, default=0, callback=non_negative("cached"), help="Prompt tokens served from the provider's cache.")
-@click.option("--cache-write-tokens", type=int, default=0, callback=non_negative("cache write"), help="Prompt tokens written to the cache.")
+@click.option("--reasoning-tokens", type=click.IntRange(min=0), default=0, help="Hidden reasoning tokens (billed as output).")
+@click.option("--cached-tokens", type=click.IntRange(min=0), default=0, help="Prompt tokens served from the provider's cache.")
+@click.option("--cache-write-tokens", type=click.IntRange(min=0), default=0, help="Prompt tokens written to the cache.")
 @click.option("--batch", is_flag=True, help="Use Batch API rates.")
 @click.option("--service-tier", default=None, help="A named service tier (flex, priority, ...).")
 @click.option("--requests-per-day", type=int, default=None, help="Project a volume: requests per day.")
