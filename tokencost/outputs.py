@@ -54,12 +54,8 @@ def money(value: Decimal | None, places: int = 6) -> str:
     if value is None:
         return "-"
     q = value.quantize(Decimal(1).scaleb(-places))
-    text = decimal_text(q)
-    if "." in text:
-        whole, frac = text.split(".")
-        frac = frac.rstrip("0").ljust(2, "0")
-        text = f"{whole}.{frac}"
-    return text
+    whole, _, frac = decimal_text(q).partition(".")
+    return f"{whole}.{frac.ljust(2, '0')}"
 
 
 def cell_text(value: Any) -> str:
