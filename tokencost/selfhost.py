@@ -20,7 +20,7 @@ The model
   ``C x t_prefill + R x t_step(C)`` seconds, so output tokens/s = ``C R / (C t_prefill + R t_step(C))``.
   ``concurrency=None`` means the largest ``C`` the KV cache (and the engine's batch cap) allows.
 
-The five efficiency factors are fitted on the ``holdout = false`` rows of ``measurements.toml`` (dense
+The efficiency factors (and the FP4 and ROCm kernel-maturity factors) are fitted on the ``holdout = false`` rows of ``measurements.toml`` (dense
 Llama 3.x rows only) and the error is reported on the ``holdout = true`` rows; run
 ``python -m tokencost.selfhost --calibration-table`` for the table in ``docs/selfhost.md``.
 
@@ -39,15 +39,14 @@ import functools
 import math
 import os
 import statistics
-import tomllib
 from decimal import ROUND_HALF_EVEN, Decimal
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from tokencost.errors import BadInputError, PriceFileError, UnknownModelError
-from tokencost.registry import shipped_pricing_dir
+from tokencost.registry import read_toml_model, shipped_pricing_dir
 
 __all__ = [
     "Assumption",
@@ -294,18 +293,9 @@ class Hardware(BaseModel):
 
 
 def _load(path: Path, cls: type[_Strict]) -> _Strict:
-    try:
-        with path.open("rb") as fh:
-            data = tomllib.load(fh, parse_float=Decimal)
-    except FileNotFoundError:
-        raise PriceFileError([f"{path}: hardware data file is missing"]) from None
-    except tomllib.TOMLDecodeError as exc:
-        raise PriceFileError([f"{path}: not valid TOML: {exc}"]) from None
-    try:
-        return cls.model_validate(data)
-    except ValidationError as exc:
-        problems = [f"{path}: {'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()]
-        raise PriceFileError(problems) from None
+    if not path.exists():
+        raise PriceFileError([f"{path}: hardware data file is missing"])
+    return read_toml_model(path, cls)
 
 
 @functools.lru_cache(maxsize=4)
@@ -386,6 +376,7 @@ class Calibration(BaseModel):
     step_overhead_s: float = Field(ge=0)
     allreduce_s: float = Field(ge=0)
     fp4_factor: float = Field(gt=0, le=1)
+    rocm_factor: float = Field(1.0, gt=0, le=1)
     max_batch: int = Field(gt=0)
     fit_rows: int = 0
     fit_median_abs_error: float = 0.0
@@ -432,9 +423,15 @@ def _weight_bytes_touched(dep: _Deployment, batch: float) -> float:
     return (dense + touched_experts * e) * WEIGHT_BYTES[dep.precision]
 
 
+def _is_rocm(gpu: Gpu) -> bool:
+    return gpu.name.upper().startswith("AMD")
+
+
 def _compute_factor(dep: _Deployment, cal: Calibration) -> float:
-    """FP4 tensor-core kernels reach a smaller share of their (doubled) peak: one fitted factor."""
-    return cal.fp4_factor if dep.precision == "fp4" and dep.gpu.has_native("fp4") else 1.0
+    """Kernel maturity, one fitted factor each: FP4 tensor-core kernels reach a smaller share of their
+    (doubled) peak, and so do the ROCm (AMD Instinct) GEMM/attention kernels of vLLM of their datasheet peak."""
+    f = cal.fp4_factor if dep.precision == "fp4" and dep.gpu.has_native("fp4") else 1.0
+    return f * (cal.rocm_factor if _is_rocm(dep.gpu) else 1.0)
 
 
 def _prefill_time(dep: _Deployment, prompt: int, cal: Calibration) -> float:
@@ -493,6 +490,7 @@ _BOUNDS = {  # name: (low, high, log-scale?)
     "step_overhead_s": (1e-5, 0.03, True),
     "allreduce_s": (1e-7, 1e-4, True),
     "fp4_factor": (0.2, 1.0, False),
+    "rocm_factor": (0.1, 1.0, False),
 }
 _BATCH_CAPS = (256, 512, 1024, 2048, 4096)
 
@@ -562,7 +560,7 @@ def calibrate(rows: list[Measurement] | None = None, hw: Hardware | None = None)
     best: tuple[float, Calibration] | None = None
     for cap in _BATCH_CAPS:
         start = min(
-            ([a, b, c, d, e, 0.6] for a in (0.4, 0.8) for b in (0.3, 0.7) for c in (0.3, 0.7) for d in (0.3, 0.7) for e in (0.3, 0.7)),
+            ([a, b, c, d, e, 0.6, 0.6] for a in (0.4, 0.8) for b in (0.3, 0.7) for c in (0.3, 0.7) for d in (0.3, 0.7) for e in (0.3, 0.7)),
             key=lambda u: _loss(make(u, cap), rows, hw),
         )
         u = _nelder_mead(lambda x: _loss(make(x, cap), rows, hw), start)
@@ -580,14 +578,15 @@ def calibrate(rows: list[Measurement] | None = None, hw: Hardware | None = None)
 #: tests/test_selfhost.py refits and fails if these drift from what the data gives.
 CALIBRATED = Calibration(
     eff_bw=1.0,
-    eff_flops=0.3200,
-    eff_prefill=0.4899,
-    step_overhead_s=0.005599,
-    allreduce_s=3.545e-05,
-    fp4_factor=0.5816,
+    eff_flops=0.3093,
+    eff_prefill=0.4816,
+    step_overhead_s=0.004448,
+    allreduce_s=3.158e-05,
+    fp4_factor=0.5814,
+    rocm_factor=0.3179,
     max_batch=4096,
-    fit_rows=59,
-    fit_median_abs_error=0.0996,
+    fit_rows=67,
+    fit_median_abs_error=0.1075,
 )
 
 
@@ -659,7 +658,7 @@ def calibration_report(cal: Calibration | None = None, hw: Hardware | None = Non
     held = [r for r in rows if r.holdout and r.gated]
     stats = [_stats("all", held)]
     stats.append(_stats("max-load", [r for r in held if r.regime == "max-load"]))
-    stats.append(_stats("fixed concurrency (1-50)", [r for r in held if r.regime != "max-load"]))
+    stats.append(_stats("fixed concurrency (1-256)", [r for r in held if r.regime != "max-load"]))
     stats.append(_stats("concurrency-1", [r for r in held if r.regime == "concurrency-1"]))
     moe_rows = [r for r in rows if not r.gated]
     moe = [_stats("llama-4 (all rows, not fitted)", moe_rows)]
@@ -671,8 +670,8 @@ def calibration_markdown(report: CalibrationReport | None = None) -> str:
     c = rep.calibration
     out = [
         "Fitted on %d rows (median |error| on the fit rows %.1f%%): eff_bw = %.3f, eff_flops = %.3f, "
-        "eff_prefill = %.3f, fp4 factor = %.3f, step overhead = %.2f ms, all-reduce = %.1f us per layer, batch cap = %d."
-        % (c.fit_rows, 100 * c.fit_median_abs_error, c.eff_bw, c.eff_flops, c.eff_prefill, c.fp4_factor,
+        "eff_prefill = %.3f, fp4 factor = %.3f, ROCm factor = %.3f, step overhead = %.2f ms, all-reduce = %.1f us per layer, batch cap = %d."
+        % (c.fit_rows, 100 * c.fit_median_abs_error, c.eff_bw, c.eff_flops, c.eff_prefill, c.fp4_factor, c.rocm_factor,
            1e3 * c.step_overhead_s, 1e6 * c.allreduce_s, c.max_batch),
         "",
         "Held-out rows (dense Llama 3.x, never used for fitting); the last line covers every Llama 4 row, reported only:",
@@ -955,7 +954,8 @@ def estimate(
         Assumption(name="memory", value=f"KV cache = {KV_MEMORY_FRACTION:.0%} of (GPU memory - weights - {RUNTIME_RESERVE_GB:g} GB reserve); "
                    f"{kv} KV cache", source="engine defaults (vLLM gpu_memory_utilization, TensorRT-LLM kv_cache_free_gpu_mem_fraction)"),
         Assumption(name="efficiency", value=f"eff_bw={cal.eff_bw:.2f}, eff_flops={cal.eff_flops:.2f}, eff_prefill={cal.eff_prefill:.2f}, "
-                   f"step overhead {cal.step_overhead_s * 1e3:.2f} ms, all-reduce {cal.allreduce_s * 1e6:.1f} us/layer, batch cap {cal.max_batch}",
+                   + (f"ROCm factor={cal.rocm_factor:.2f}, " if _is_rocm(g) else "")
+                   + f"step overhead {cal.step_overhead_s * 1e3:.2f} ms, all-reduce {cal.allreduce_s * 1e6:.1f} us/layer, batch cap {cal.max_batch}",
                    source=f"fitted on {cal.fit_rows} rows of pricing/hardware/measurements.toml (see docs/selfhost.md)"),
         Assumption(name="price", value=f"${price} per GPU-hour", source=price_source),
         Assumption(name="utilization", value=f"{u} of paid GPU time serving traffic", source="user input (the dominant unknown)"),
