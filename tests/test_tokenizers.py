@@ -258,6 +258,31 @@ def test_fast_count_equals_encode_ordinary(name, text):
     assert tok.count(text) == len(tok.encoding.encode_ordinary(ref))
 
 
+@pytest.mark.parametrize("name", EXACT)
+@given(text=adversarial.map(lambda t: t * 3) | st.text(max_size=200))
+def test_counting_short_text_from_the_ranks_equals_tiktoken(name, text):
+    """Short texts are counted in Python before tiktoken's encoder is built: the two must agree."""
+    import unicodedata
+
+    tok = tk.get_tokenizer(name)
+    ref = unicodedata.normalize("NFC", text) if tok.nfc else text
+    assert tok._count_small(ref) == len(tok.encoding.encode_ordinary(ref))
+
+
+def test_a_fresh_tokenizer_counts_a_short_prompt_without_building_the_encoder(monkeypatch):
+    tk._clear_cache()
+    try:
+        tok = tk.get_tokenizer("cl100k_base")
+        assert tok.count("Hello, world! " * 20) > 0 and tok._encoding is None
+        assert tok.count("x" * (tk.SMALL_TEXT_CHARS + 1)) > 0 and tok._encoding is not None
+        again = tk.get_tokenizer("o200k_base")  # many short texts: the encoder is built once they add up
+        for _ in range(tk.SMALL_TEXT_CHARS // 280 + 2):
+            again.count("Hello, world! " * 20)
+        assert again._encoding is not None
+    finally:
+        tk._clear_cache()
+
+
 def test_count_batch_parallel_path(toks):
     texts = [s * 50 for s in SAMPLES] * 8  # large enough to use the thread pool
     for name in ("o200k_base", "qwen"):

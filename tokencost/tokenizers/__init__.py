@@ -188,30 +188,92 @@ def _fix_surrogates(text: str) -> str:
     return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
 
 
+#: Until this many characters have been counted, text is counted in Python from the ranks alone,
+#: without building tiktoken's encoder (about 0.1 s for a 200K vocabulary, more than counting a
+#: short prompt takes).  After that, and for any longer text, tiktoken counts.
+SMALL_TEXT_CHARS = 1 << 16
+_SMALL_PIECE_BYTES = 256
+
+
+def _bpe_count(piece: bytes, ranks: dict[bytes, int]) -> int:
+    """Tokens in one pre-token: tiktoken's byte-pair merge (lowest rank first, leftmost on ties)."""
+    bounds = list(range(len(piece) + 1))
+    while len(bounds) > 2:
+        best_rank, best = None, -1
+        for i in range(len(bounds) - 2):
+            rank = ranks.get(piece[bounds[i] : bounds[i + 2]])
+            if rank is not None and (best_rank is None or rank < best_rank):
+                best_rank, best = rank, i
+        if best < 0:
+            break
+        del bounds[best + 1]
+    return len(bounds) - 1
+
+
 class TiktokenTokenizer(Tokenizer):
-    """An exact tokenizer: tiktoken's BPE with an official vocabulary and split pattern."""
+    """An exact tokenizer: tiktoken's BPE with an official vocabulary and split pattern.
+
+    The tiktoken encoder is built on first need: short texts are counted from the ranks with the
+    same split pattern and merge rule (tests compare the two on adversarial text), so a command
+    that prices one prompt on six tokenizers does not pay for six encoder builds.
+    """
 
     def __init__(
         self,
         name: str,
-        encoding: tiktoken.Encoding,
         basis: str,
         *,
+        pat_str: str,
+        ranks: dict[bytes, int],
         special_tokens: dict[str, int],
+        encoder_special_tokens: dict[str, int] | None = None,
         nfc: bool = False,
         sha256: str = "",
+        encoding: tiktoken.Encoding | None = None,
     ):
         self.name = name
         self.exact = True
         self.error = None
         self.basis = basis
-        self.encoding = encoding
         self.special_tokens = special_tokens
         #: True when the tokenizer NFC-normalises text before BPE (Qwen does).
         self.nfc = nfc
         self.sha256 = sha256
-        self._encode = encoding.encode_ordinary
-        self._fast = self._fast_counter(encoding)
+        self._pat_str = pat_str
+        self._ranks = ranks
+        self._encoder_special = encoder_special_tokens if encoder_special_tokens is not None else special_tokens
+        self._encoding = encoding
+        self._encoding_lock = threading.Lock()
+        self._split = None
+        #: Characters counted without the encoder so far; past SMALL_TEXT_CHARS it pays to build it.
+        self._small_chars = 0
+        self._fast = self._fast_counter(encoding) if encoding is not None else None
+
+    @property
+    def encoding(self) -> tiktoken.Encoding:
+        """tiktoken's encoder for this vocabulary, built once on first use."""
+        if self._encoding is None:
+            with self._encoding_lock:
+                if self._encoding is None:
+                    enc = tiktoken.Encoding(name=f"tokencost-{self.name}", pat_str=self._pat_str,
+                                            mergeable_ranks=self._ranks, special_tokens=self._encoder_special)
+                    self._fast = self._fast_counter(enc)
+                    self._encoding = enc
+        return self._encoding
+
+    def _count_small(self, text: str) -> int:
+        if self._split is None:
+            import regex  # tiktoken's own dependency
+
+            self._split = regex.compile(self._pat_str).finditer
+        ranks = self._ranks
+        try:
+            pieces = [m.group().encode("utf-8") for m in self._split(text)]
+        except UnicodeEncodeError:
+            return self._count_small(_fix_surrogates(text))
+        if any(len(p) > _SMALL_PIECE_BYTES for p in pieces):  # the merge loop is quadratic in a piece
+            return len(self.encoding.encode_ordinary(text))
+        return sum(1 if p in ranks else _bpe_count(p, ranks) for p in pieces)
 
     @staticmethod
     def _fast_counter(encoding: tiktoken.Encoding):
@@ -244,9 +306,13 @@ class TiktokenTokenizer(Tokenizer):
     def _count_one(self, text: str) -> int:
         if self.nfc and not unicodedata.is_normalized("NFC", text):
             text = unicodedata.normalize("NFC", text)
+        if self._encoding is None and self._small_chars + len(text) <= SMALL_TEXT_CHARS:
+            self._small_chars += len(text)
+            return self._count_small(text)
+        encoding = self.encoding
         fast = self._fast
         if fast is None:
-            return len(self._encode(text))
+            return len(encoding.encode_ordinary(text))
         try:
             return fast(text)
         except UnicodeEncodeError:
@@ -277,7 +343,7 @@ class TiktokenTokenizer(Tokenizer):
     def encode_ordinary(self, text: str) -> list[int]:
         if self.nfc:
             text = unicodedata.normalize("NFC", text)
-        return self._encode(text)
+        return self.encoding.encode_ordinary(text)
 
 
 class ApproxTokenizer(Tokenizer):
@@ -366,9 +432,9 @@ def _build_exact(name: str) -> TiktokenTokenizer:
         # matches the empty string at every position and the fast counting path crawls.  A
         # sentinel id past the vocabulary avoids it; user text is never encoded as a special.
         enc_special = {"<|tokencost-sentinel|>": n}
-    enc = tiktoken.Encoding(name=f"tokencost-{name}", pat_str=pat, mergeable_ranks=ranks, special_tokens=enc_special)
     load_times[name] = (time.perf_counter() - started, vocab.from_cache)
-    return TiktokenTokenizer(name, enc, basis, special_tokens=special, nfc=nfc, sha256=vocab.sha256)
+    return TiktokenTokenizer(name, basis, pat_str=pat, ranks=ranks, special_tokens=special,
+                             encoder_special_tokens=enc_special, nfc=nfc, sha256=vocab.sha256)
 
 
 def _tiktoken_download_fallback(name: str) -> TiktokenTokenizer:
@@ -382,7 +448,8 @@ def _tiktoken_download_fallback(name: str) -> TiktokenTokenizer:
         ) from None
     special = dict(O200K_SPECIAL if name == "o200k_base" else CL100K_SPECIAL)
     basis = f"{name} downloaded by tiktoken {tiktoken.__version__} (hash-checked by tiktoken)"
-    return TiktokenTokenizer(name, enc, basis, special_tokens=special)
+    return TiktokenTokenizer(name, basis, pat_str=enc._pat_str, ranks=enc._mergeable_ranks,
+                             special_tokens=special, encoding=enc)
 
 
 # Approximations: basis and error.  The error texts state what was measured, on which
