@@ -39,7 +39,7 @@ def count_message_tokens(messages: Sequence[dict[str, Any]], model: str, registr
     return count_messages(messages, entry.tokenizer, image_rule=entry.image_rule)
 
 
-def count_prompt(prompt: str | Sequence[dict[str, Any]], tokenizer: str, framing: bool = True,
+def count_prompt(prompt: str | Sequence[dict[str, Any]], tokenizer: str,
                  image_rule: str | None = None) -> tuple[int, str, str]:
     """``(tokens, "exact"|"approximate", basis)`` for text or chat messages under ``tokenizer``.
 
@@ -57,8 +57,6 @@ def count_prompt(prompt: str | Sequence[dict[str, Any]], tokenizer: str, framing
     basis = missing + (tok.basis if tok.exact else f"{tok.basis}; error: {tok.error or 'not measurable'}")
     if isinstance(prompt, str):
         return tok.count(prompt), "exact" if tok.exact else "approximate", basis
-    if not framing:
-        raise BadInputError("a response must be text")
     from .messages import count_messages
 
     counted = count_messages(prompt, tok.name, image_rule=image_rule)

@@ -236,53 +236,58 @@ def compare(
     self-hosted Llama rows (:data:`SELFHOST_DEFAULTS`, an estimate from :mod:`tokencost.selfhost`)
     unless ``selfhost=False`` or the request uses caching or batch, which they do not model.
     """
-    from .counting import count_prompt
-
     registry = registry or load_registry()
     targets = [registry.get(m, as_of=as_of) for m in models] if models else default_models(registry, as_of)
     if not targets:
         raise BadInputError("no models to compare")
     if prompt is None and prompt_tokens is None:
         raise BadInputError("give a prompt or prompt_tokens")
+    if response is not None and (response_tokens is not None or response_ratio is not None):
+        raise BadInputError("give one of response, response_tokens, response_ratio")
+    if response is not None and not isinstance(response, str):
+        raise BadInputError("a response must be text")
     options = Options(batch=batch, service_tier=service_tier, cache_ttl=cache_ttl, uplift=uplift)
-    counted: dict[tuple[str, str | None], tuple[int, str, str]] = {}
+    count = _Counter()
     estimates = Comparison()
     for priced in targets:
         if prompt_tokens is not None:
             p_tokens, kind, basis = prompt_tokens, "given", "prompt token count given by the caller"
-            r_tokens = response_tokens
         else:
-            key = (priced.tokenizer, priced.model.image_rule)
-            if key not in counted:
-                counted[key] = count_prompt(prompt, key[0], image_rule=key[1])
-            p_tokens, kind, basis = counted[key]
-            r_tokens = response_tokens
-        if response is not None:
-            if response_tokens is not None or response_ratio is not None:
-                raise BadInputError("give one of response, response_tokens, response_ratio")
-            r_tokens = count_prompt(response, priced.tokenizer, framing=False)[0]
+            p_tokens, kind, basis = count(prompt, priced.tokenizer, priced.model.image_rule)
+        r_tokens = count(response, priced.tokenizer)[0] if response is not None else response_tokens
         r_tokens = _response_tokens(p_tokens, r_tokens, response_ratio)
         usage = Usage(prompt_tokens=p_tokens, output_tokens=r_tokens, cached_tokens=cached_tokens,
                       cache_write_tokens=cache_write_tokens, reasoning_tokens=reasoning_tokens)
         estimates.append(price(priced, usage, options=options, requests=requests, count=kind, count_basis=basis))
     if selfhost and not models and prompt is not None and not (cached_tokens or cache_write_tokens or batch):
         estimates.extend(_selfhost_rows(prompt, response, response_tokens, response_ratio, reasoning_tokens,
-                                        requests, counted))
+                                        requests, count))
     estimates.sort(key=lambda e: (e.total_cost, e.model))
     return estimates
 
 
-def _selfhost_rows(prompt, response, response_tokens, response_ratio, reasoning_tokens, requests, counted):
-    """The default self-hosted rows; none when the request has no response (nothing to decode)."""
-    from .counting import count_prompt
+class _Counter:
+    """Counts each (text, tokenizer, image rule) once, however many models share the tokenizer."""
 
+    def __init__(self) -> None:
+        self._seen: dict[tuple[int, str, str | None], tuple[int, str, str]] = {}
+
+    def __call__(self, what: Prompt, tokenizer: str, image_rule: str | None = None) -> tuple[int, str, str]:
+        from .counting import count_prompt
+
+        key = (id(what), tokenizer, image_rule)
+        if key not in self._seen:
+            self._seen[key] = count_prompt(what, tokenizer, image_rule=image_rule)
+        return self._seen[key]
+
+
+def _selfhost_rows(prompt, response, response_tokens, response_ratio, reasoning_tokens, requests, count):
+    """The default self-hosted rows; none when the request has no response (nothing to decode)."""
     rows = []
     for config in SELFHOST_DEFAULTS:
         tokenizer = "llama4" if config["model"].startswith("llama-4") else "llama3"
-        if (tokenizer, None) not in counted:
-            counted[(tokenizer, None)] = count_prompt(prompt, tokenizer)
-        p_tokens, kind, basis = counted[(tokenizer, None)]
-        r_tokens = count_prompt(response, tokenizer, framing=False)[0] if response is not None else response_tokens
+        p_tokens, kind, basis = count(prompt, tokenizer)
+        r_tokens = count(response, tokenizer)[0] if response is not None else response_tokens
         r_tokens = _response_tokens(p_tokens, r_tokens, response_ratio) + reasoning_tokens
         if r_tokens > 0:
             rows.append(selfhost_estimate(p_tokens, r_tokens, config, requests=requests, count=kind, count_basis=basis))
