@@ -308,6 +308,8 @@ def test_self_hosted_rows_are_left_out_when_they_cannot_model_the_request():
     for kw in (dict(response_tokens=0), dict(response_tokens=10, batch=True), dict(response_tokens=10, cached_tokens=5)):
         assert all(e.provider != "self-hosted" for e in estimator.compare(prompt, **kw))
     assert all(e.provider != "self-hosted" for e in estimator.compare(prompt, ["openai:gpt-4o"], response_tokens=10))
+    past = estimator.compare(prompt, response_tokens=10, as_of=dt.date(2025, 1, 1))
+    assert past and all(e.provider != "self-hosted" for e in past)
 
 
 def test_a_missing_optional_tokenizer_package_falls_back_to_a_labelled_approximation(monkeypatch):

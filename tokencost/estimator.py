@@ -234,7 +234,8 @@ def compare(
 
     Each tokenizer counts the prompt once, however many models share it.  The default set also has
     self-hosted Llama rows (:data:`SELFHOST_DEFAULTS`, an estimate from :mod:`tokencost.selfhost`)
-    unless ``selfhost=False`` or the request uses caching or batch, which they do not model.
+    unless ``selfhost=False``, the request uses caching or batch (which they do not model), or
+    ``as_of`` asks for past prices (GPU prices have no history here).
     """
     registry = registry or load_registry()
     targets = [registry.get(m, as_of=as_of) for m in models] if models else default_models(registry, as_of)
@@ -259,7 +260,7 @@ def compare(
         usage = Usage(prompt_tokens=p_tokens, output_tokens=r_tokens, cached_tokens=cached_tokens,
                       cache_write_tokens=cache_write_tokens, reasoning_tokens=reasoning_tokens)
         estimates.append(price(priced, usage, options=options, requests=requests, count=kind, count_basis=basis))
-    if selfhost and not models and prompt is not None and not (cached_tokens or cache_write_tokens or batch):
+    if selfhost and not models and prompt is not None and as_of is None and not (cached_tokens or cache_write_tokens or batch):
         estimates.extend(_selfhost_rows(prompt, response, response_tokens, response_ratio, reasoning_tokens,
                                         requests, count))
     estimates.sort(key=lambda e: (e.total_cost, e.model))
