@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 from decimal import Decimal
 
 import pytest
@@ -12,6 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tokencost import selfhost as sh
+from tokencost.errors import PriceFileError
 from tokencost.cli import cli
 from tokencost.cli_selfhost import breakeven_command, selfhost_command
 from tokencost.errors import BadInputError, UnknownModelError
@@ -67,7 +67,7 @@ def test_unknown_keys_in_data_are_rejected(tmp_path):
     for name in ("models.toml", "clouds.toml", "licences.toml", "measurements.toml"):
         (tmp_path / name).write_bytes((src / name).read_bytes())
     (tmp_path / "gpus.toml").write_text((src / "gpus.toml").read_text().replace("tdp_w = 400", "tdp_w = 400\ntdp_watts = 400", 1))
-    with pytest.raises(sh.PriceFileError, match="tdp_watts"):
+    with pytest.raises(PriceFileError, match="tdp_watts"):
         sh.load_hardware(str(tmp_path))
 
 

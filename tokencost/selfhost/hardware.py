@@ -1,0 +1,309 @@
+"""Hardware data: GPUs, Llama architectures, GPU prices, licences, on-prem defaults, measurements.
+
+Every number comes from ``pricing/hardware/*.toml`` with its ``source`` and ``checked`` date.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import functools
+import os
+from decimal import Decimal
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from tokencost.errors import BadInputError, PriceFileError, UnknownModelError
+from tokencost.registry import read_toml_model, shipped_pricing_dir
+
+HARDWARE_DIR = shipped_pricing_dir() / "hardware"
+
+WEIGHT_BYTES = {"bf16": 2.0, "fp8": 1.0, "fp4": 0.5}
+KV_BYTES = {"bf16": 2.0, "fp8": 1.0}
+
+Precision = Literal["bf16", "fp8", "fp4"]
+KvPrecision = Literal["bf16", "fp8"]
+Url = Annotated[str, Field(pattern=r"^https://\S+$")]
+Positive = Annotated[Decimal, Field(gt=0)]
+NonNegative = Annotated[Decimal, Field(ge=0)]
+
+
+# --------------------------------------------------------------------------------------------
+# Data files
+# --------------------------------------------------------------------------------------------
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+class Gpu(_Strict):
+    id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9.\-]*$")]
+    name: str
+    aliases: list[str] = []
+    memory_gb: Positive
+    memory_bandwidth_gbps: Positive
+    bf16_tflops: Positive
+    fp8_tflops: Positive | None = None
+    fp4_tflops: Positive | None = None
+    tdp_w: Positive
+    source: Url
+    checked: dt.date
+    note: str = ""
+
+    def peak_tflops(self, precision: str) -> float:
+        """Peak dense TFLOPS for the precision, falling back to BF16 (weight-only quantization)."""
+        value = {"fp8": self.fp8_tflops, "fp4": self.fp4_tflops}.get(precision)
+        return float(value if value is not None else self.bf16_tflops)
+
+    def has_native(self, precision: str) -> bool:
+        return precision == "bf16" or {"fp8": self.fp8_tflops, "fp4": self.fp4_tflops}[precision] is not None
+
+
+class ModelArch(_Strict):
+    id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9.\-]*$")]
+    aliases: list[str] = []
+    dim: Annotated[int, Field(gt=0)]
+    n_layers: Annotated[int, Field(gt=0)]
+    n_heads: Annotated[int, Field(gt=0)]
+    n_kv_heads: Annotated[int, Field(gt=0)]
+    head_dim: Annotated[int, Field(gt=0)] | None = None
+    ffn_dim_multiplier: Positive | None = None
+    multiple_of: Annotated[int, Field(gt=0)] | None = None
+    vocab_size: Annotated[int, Field(gt=0)]
+    params_total_b: Positive | None = None
+    params_active_b: Positive | None = None
+    num_experts: Annotated[int, Field(gt=1)] | None = None
+    source: Url
+    checked: dt.date
+    note: str = ""
+
+    @model_validator(mode="after")
+    def _dense_or_moe(self) -> ModelArch:
+        if self.num_experts is None:
+            if self.ffn_dim_multiplier is None or self.multiple_of is None:
+                raise ValueError(f"{self.id}: a dense model needs ffn_dim_multiplier and multiple_of")
+        elif self.params_total_b is None or self.params_active_b is None:
+            raise ValueError(f"{self.id}: a mixture-of-experts model needs params_total_b and params_active_b")
+        return self
+
+    @property
+    def is_moe(self) -> bool:
+        return self.num_experts is not None
+
+    @property
+    def hd(self) -> int:
+        return self.head_dim or self.dim // self.n_heads
+
+    @property
+    def ffn_hidden(self) -> int:
+        """Meta's formula (llama_models/llama3/model.py, FeedForward)."""
+        assert self.ffn_dim_multiplier is not None and self.multiple_of is not None
+        hidden = int(2 * (4 * self.dim) / 3)
+        hidden = int(float(self.ffn_dim_multiplier) * hidden)
+        return self.multiple_of * ((hidden + self.multiple_of - 1) // self.multiple_of)
+
+    @property
+    def params_total(self) -> float:
+        if self.params_total_b is not None:
+            return float(self.params_total_b) * 1e9
+        d, kv = self.dim, self.n_kv_heads * self.hd
+        per_layer = 2 * d * self.n_heads * self.hd + 2 * d * kv + 3 * d * self.ffn_hidden
+        return self.n_layers * per_layer + 2 * self.vocab_size * d
+
+    @property
+    def params_active(self) -> float:
+        if self.params_active_b is not None:
+            return float(self.params_active_b) * 1e9
+        return self.params_total
+
+    @property
+    def expert_params(self) -> float:
+        """Parameters of one routed expert summed over layers (top-1 routing + shared expert)."""
+        if not self.is_moe:
+            return 0.0
+        assert self.num_experts is not None
+        return (self.params_total - self.params_active) / (self.num_experts - 1)
+
+    def kv_bytes_per_token(self, kv_precision: str) -> float:
+        return 2.0 * self.n_layers * self.n_kv_heads * self.hd * KV_BYTES[kv_precision]
+
+
+class CloudPrice(_Strict):
+    cloud: str
+    gpu: str
+    instance: str | None = None
+    pricing_model: Literal["on-demand", "capacity-block", "reserved", "spot"]
+    region: str
+    price_per_gpu_hour: NonNegative
+    effective: dt.date
+    source: Url
+    checked: dt.date
+    note: str = ""
+
+
+class Licence(_Strict):
+    id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9.\-]*$")]
+    name: str
+    aliases: list[str] = []
+    price_per_gpu_year: NonNegative
+    currency: Literal["USD"]
+    source: Url
+    checked: dt.date
+    note: str = ""
+
+
+class Measurement(_Strict):
+    model: str
+    gpu: str
+    gpus: Annotated[int, Field(gt=0)]
+    precision: Precision
+    kv_precision: KvPrecision
+    engine: str
+    input_tokens: Annotated[int, Field(gt=0)]
+    output_tokens: Annotated[int, Field(gt=0)]
+    concurrency: Annotated[int, Field(gt=0)] | Literal["max"]
+    output_tokens_per_s: Positive
+    holdout: bool
+    source: Url
+    checked: dt.date
+    note: str = ""
+
+    @property
+    def regime(self) -> str:
+        if self.concurrency == "max":
+            return "max-load"
+        return "concurrency-1" if self.concurrency == 1 else "fixed-concurrency"
+
+
+class _GpuFile(_Strict):
+    schema_: Literal[1] = Field(alias="schema")
+    gpu: list[Gpu]
+
+
+class _ModelFile(_Strict):
+    schema_: Literal[1] = Field(alias="schema")
+    model: list[ModelArch]
+
+
+class _CloudFile(_Strict):
+    schema_: Literal[1] = Field(alias="schema")
+    price: list[CloudPrice] = []
+
+
+class _LicenceFile(_Strict):
+    schema_: Literal[1] = Field(alias="schema")
+    licence: list[Licence] = []
+
+
+class _MeasurementFile(_Strict):
+    schema_: Literal[1] = Field(alias="schema")
+    measurement: list[Measurement]
+
+
+class OnPremDefault(_Strict):
+    """A sourced default for an on-premises input (e.g. PUE), used when the user gives none."""
+
+    name: str
+    value: Annotated[Decimal, Field(ge=0)]
+    unit: str
+    source: Url
+    checked: dt.date
+    note: str = ""
+
+
+class _OnPremFile(_Strict):
+    schema_: Literal[1] = Field(1, alias="schema")
+    default: list[OnPremDefault] = []
+
+
+class Hardware(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    gpus: dict[str, Gpu]
+    models: dict[str, ModelArch]
+    prices: list[CloudPrice]
+    licences: dict[str, Licence]
+    onprem: dict[str, OnPremDefault] = {}
+    directory: Path
+
+    @functools.cached_property
+    def measurements(self) -> list[Measurement]:
+        """The published measurements (parsed on first use: only calibration needs them)."""
+        rows = _load(self.directory / "measurements.toml", _MeasurementFile).measurement  # type: ignore[attr-defined]
+        problems = [f"measurements.toml: unknown {kind} {name!r}" for m in rows
+                    for kind, name, table in (("model", m.model, self.models), ("gpu", m.gpu, self.gpus))
+                    if name not in table]
+        if problems:
+            raise PriceFileError(problems)
+        return rows
+
+
+def _load(path: Path, cls: type[_Strict]) -> _Strict:
+    if not path.exists():
+        raise PriceFileError([f"{path}: hardware data file is missing"])
+    return read_toml_model(path, cls)
+
+
+@functools.lru_cache(maxsize=4)
+def load_hardware(directory: str | None = None) -> Hardware:
+    """Load and validate ``pricing/hardware`` (or ``$TOKENCOST_HARDWARE_DIR`` / ``directory``)."""
+    base = Path(directory or os.environ.get("TOKENCOST_HARDWARE_DIR") or HARDWARE_DIR)
+    gpus = _load(base / "gpus.toml", _GpuFile).gpu  # type: ignore[attr-defined]
+    models = _load(base / "models.toml", _ModelFile).model  # type: ignore[attr-defined]
+    prices = _load(base / "clouds.toml", _CloudFile).price  # type: ignore[attr-defined]
+    licences = _load(base / "licences.toml", _LicenceFile).licence  # type: ignore[attr-defined]
+    onprem = _load(base / "onprem.toml", _OnPremFile).default if (base / "onprem.toml").exists() else []  # type: ignore[attr-defined]
+    hw = Hardware(gpus={g.id: g for g in gpus}, models={m.id: m for m in models}, prices=prices,
+                  licences={x.id: x for x in licences}, onprem={d.name: d for d in onprem}, directory=base)
+    problems = []
+    for p in prices:
+        if p.gpu not in hw.gpus:
+            problems.append(f"clouds.toml: unknown gpu {p.gpu!r}")
+    if problems:
+        raise PriceFileError(problems)
+    return hw
+
+
+# --------------------------------------------------------------------------------------------
+# Name resolution
+# --------------------------------------------------------------------------------------------
+
+
+def _norm(name: str) -> str:
+    return name.strip().lower().replace("_", "-").replace(" ", "-")
+
+
+def _resolve(name: str, table: dict, kind: str, error: type[BadInputError]):
+    key = _norm(name)
+    if not key:
+        raise error(f"empty {kind} name")
+    names: dict[str, str] = {}
+    for ident, item in table.items():
+        names[ident] = ident
+        for alias in item.aliases:
+            names[_norm(alias)] = ident
+    if key in names:
+        return table[names[key]]
+    tokens = [t for t in key.replace(".", "-").split("-") if t]
+    hits = sorted({ident for n, ident in names.items() if all(t in n.replace(".", "-").split("-") for t in tokens)})
+    if len(hits) == 1:
+        return table[hits[0]]
+    if len(hits) > 1:
+        raise error(f"{kind} {name!r} is ambiguous: it could be {', '.join(hits)}; type one of those")
+    close = difflib.get_close_matches(key, list(names), n=3, cutoff=0.5)
+    hint = f"; did you mean {', '.join(sorted({names[c] for c in close}))}?" if close else ""
+    raise error(f"unknown {kind} {name!r}{hint} (known: {', '.join(sorted(table))})")
+
+
+def resolve_gpu(name: str, hw: Hardware | None = None) -> Gpu:
+    return _resolve(name, (hw or load_hardware()).gpus, "GPU", BadInputError)
+
+
+def resolve_licence(name: str, hw: Hardware | None = None) -> Licence:
+    return _resolve(name, (hw or load_hardware()).licences, "licence", BadInputError)
+
+
+def resolve_model(name: str, hw: Hardware | None = None) -> ModelArch:
+    return _resolve(name, (hw or load_hardware()).models, "model", UnknownModelError)

@@ -1,0 +1,351 @@
+"""The roofline throughput model and its calibration on published measurements (see the package doc)."""
+
+from __future__ import annotations
+
+import math
+import statistics
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from tokencost.errors import BadInputError
+
+from .hardware import WEIGHT_BYTES, Gpu, Hardware, Measurement, ModelArch, load_hardware
+
+
+KV_MEMORY_FRACTION = 0.90  # engines' default share of free memory for the KV cache (vLLM, TensorRT-LLM)
+RUNTIME_RESERVE_GB = 2.0  # CUDA context, activations, workspace per GPU (assumption)
+ALLOWED_GPU_COUNTS = (1, 2, 4, 8)
+
+
+# --------------------------------------------------------------------------------------------
+# Physics
+# --------------------------------------------------------------------------------------------
+
+
+class Calibration(BaseModel):
+    """Efficiency factors (fractions of datasheet peaks) and fixed overheads, fitted on measurements."""
+
+    model_config = ConfigDict(frozen=True)
+    eff_bw: float = Field(gt=0, le=1)
+    eff_flops: float = Field(gt=0, le=1)
+    eff_prefill: float = Field(gt=0, le=1)
+    step_overhead_s: float = Field(ge=0)
+    allreduce_s: float = Field(ge=0)
+    fp4_factor: float = Field(gt=0, le=1)
+    rocm_factor: float = Field(1.0, gt=0, le=1)
+    max_batch: int = Field(gt=0)
+    fit_rows: int = 0
+    fit_median_abs_error: float = 0.0
+
+
+class _Deployment(BaseModel):
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+    model: ModelArch
+    gpu: Gpu
+    gpus: int
+    precision: str
+    kv_precision: str
+
+    @property
+    def weights_bytes(self) -> float:
+        return self.model.params_total * WEIGHT_BYTES[self.precision]
+
+    @property
+    def weights_gb_per_gpu(self) -> float:
+        return self.weights_bytes / self.gpus / 1e9
+
+    @property
+    def kv_gb_per_gpu(self) -> float:
+        free = float(self.gpu.memory_gb) - self.weights_gb_per_gpu - RUNTIME_RESERVE_GB
+        return max(0.0, free * KV_MEMORY_FRACTION)
+
+    @property
+    def kv_capacity_tokens(self) -> int:
+        per_gpu_per_token = self.model.kv_bytes_per_token(self.kv_precision) / self.gpus
+        return int(self.kv_gb_per_gpu * 1e9 // per_gpu_per_token)
+
+    def max_concurrency(self, prompt: int, response: int) -> int:
+        return self.kv_capacity_tokens // (prompt + response)
+
+
+def _weight_bytes_touched(dep: _Deployment, batch: float) -> float:
+    m = dep.model
+    if not m.is_moe:
+        return dep.weights_bytes
+    assert m.num_experts is not None
+    e = m.expert_params
+    dense = m.params_active - e
+    touched_experts = m.num_experts * (1.0 - (1.0 - 1.0 / m.num_experts) ** batch)
+    return (dense + touched_experts * e) * WEIGHT_BYTES[dep.precision]
+
+
+def _is_rocm(gpu: Gpu) -> bool:
+    return gpu.name.upper().startswith("AMD")
+
+
+def _compute_factor(dep: _Deployment, cal: Calibration) -> float:
+    """Kernel maturity, one fitted factor each: FP4 tensor-core kernels reach a smaller share of their
+    (doubled) peak, and so do the ROCm (AMD Instinct) GEMM/attention kernels of vLLM of their datasheet peak."""
+    f = cal.fp4_factor if dep.precision == "fp4" and dep.gpu.has_native("fp4") else 1.0
+    return f * (cal.rocm_factor if _is_rocm(dep.gpu) else 1.0)
+
+
+def _prefill_time(dep: _Deployment, prompt: int, cal: Calibration) -> float:
+    m = dep.model
+    flops = 2.0 * m.params_active * prompt + 2.0 * m.n_layers * m.n_heads * m.hd * prompt * prompt
+    t_compute = flops / (dep.gpus * dep.gpu.peak_tflops(dep.precision) * 1e12 * cal.eff_prefill * _compute_factor(dep, cal))
+    t_memory = _weight_bytes_touched(dep, prompt) / dep.gpus / (float(dep.gpu.memory_bandwidth_gbps) * 1e9 * cal.eff_bw)
+    return max(t_compute, t_memory)
+
+
+def _step_time(dep: _Deployment, batch: int, context: float, cal: Calibration) -> float:
+    m = dep.model
+    n = dep.gpus
+    bytes_ = (_weight_bytes_touched(dep, batch) + batch * context * m.kv_bytes_per_token(dep.kv_precision)) / n
+    t_memory = bytes_ / (float(dep.gpu.memory_bandwidth_gbps) * 1e9 * cal.eff_bw)
+    flops = (2.0 * m.params_active * batch + 4.0 * m.n_layers * m.n_heads * m.hd * context * batch) / n
+    t_compute = flops / (dep.gpu.peak_tflops(dep.precision) * 1e12 * cal.eff_flops * _compute_factor(dep, cal))
+    comm = 2 * m.n_layers * cal.allreduce_s if n > 1 else 0.0
+    return max(t_memory, t_compute) + cal.step_overhead_s + comm
+
+
+def _timings(dep: _Deployment, prompt: int, response: int, concurrency: int, cal: Calibration) -> tuple[float, float]:
+    """(prefill seconds per request, decode step seconds at this concurrency)."""
+    return _prefill_time(dep, prompt, cal), _step_time(dep, concurrency, prompt + response / 2.0, cal)
+
+
+def _throughput(dep: _Deployment, prompt: int, response: int, concurrency: int, cal: Calibration) -> float:
+    t_pre, t_step = _timings(dep, prompt, response, concurrency, cal)
+    return concurrency * response / (concurrency * t_pre + response * t_step)
+
+
+def _effective_concurrency(dep: _Deployment, prompt: int, response: int, concurrency: int | None, cal: Calibration) -> int:
+    cap = min(dep.max_concurrency(prompt, response), cal.max_batch)
+    if concurrency is None:
+        return max(cap, 1)
+    return max(1, min(concurrency, max(cap, 1)))
+
+
+def predict_output_tokens_per_s(m: Measurement, cal: Calibration, hw: Hardware | None = None) -> float:
+    """Predicted output tokens/s for one measurement row's configuration."""
+    hw = hw or load_hardware()
+    dep = _Deployment(model=hw.models[m.model], gpu=hw.gpus[m.gpu], gpus=m.gpus, precision=m.precision, kv_precision=m.kv_precision)
+    conc = None if m.concurrency == "max" else m.concurrency
+    c = _effective_concurrency(dep, m.input_tokens, m.output_tokens, conc, cal)
+    return _throughput(dep, m.input_tokens, m.output_tokens, c, cal)
+
+
+# --------------------------------------------------------------------------------------------
+# Calibration
+# --------------------------------------------------------------------------------------------
+
+_BOUNDS = {  # name: (low, high, log-scale?)
+    "eff_bw": (0.2, 1.0, False),
+    "eff_flops": (0.1, 1.0, False),
+    "eff_prefill": (0.1, 1.0, False),
+    "step_overhead_s": (1e-5, 0.03, True),
+    "allreduce_s": (1e-7, 1e-4, True),
+    "fp4_factor": (0.2, 1.0, False),
+    "rocm_factor": (0.1, 1.0, False),
+}
+_BATCH_CAPS = (256, 512, 1024, 2048, 4096)
+
+
+def _from_unit(name: str, u: float) -> float:
+    lo, hi, log = _BOUNDS[name]
+    u = min(1.0, max(0.0, u))
+    return math.exp(math.log(lo) + u * (math.log(hi) - math.log(lo))) if log else lo + u * (hi - lo)
+
+
+def _is_gated(m: Measurement, hw: Hardware) -> bool:
+    """Rows the accuracy goal applies to: dense Llama 3.x (mixture-of-experts rows are reported only)."""
+    return not hw.models[m.model].is_moe
+
+
+def _loss(cal: Calibration, rows: list[Measurement], hw: Hardware) -> float:
+    errs = [math.log(predict_output_tokens_per_s(r, cal, hw) / float(r.output_tokens_per_s)) for r in rows]
+    return sum(e * e for e in errs) / len(errs)
+
+
+def _nelder_mead(f, x0: list[float], step: float = 0.15, iters: int = 250) -> list[float]:
+    n = len(x0)
+    simplex = [list(x0)] + [[x0[j] + (step if j == i else 0.0) for j in range(n)] for i in range(n)]
+    values = [f(x) for x in simplex]
+    for _ in range(iters):
+        order = sorted(range(n + 1), key=values.__getitem__)
+        simplex = [simplex[i] for i in order]
+        values = [values[i] for i in order]
+        centroid = [sum(p[j] for p in simplex[:-1]) / n for j in range(n)]
+        worst = simplex[-1]
+        refl = [c + (c - w) for c, w in zip(centroid, worst)]
+        fr = f(refl)
+        if fr < values[0]:
+            exp = [c + 2 * (c - w) for c, w in zip(centroid, worst)]
+            fe = f(exp)
+            simplex[-1], values[-1] = (exp, fe) if fe < fr else (refl, fr)
+        elif fr < values[-2]:
+            simplex[-1], values[-1] = refl, fr
+        else:
+            con = [c + 0.5 * (w - c) for c, w in zip(centroid, worst)]
+            fc = f(con)
+            if fc < values[-1]:
+                simplex[-1], values[-1] = con, fc
+            else:
+                best = simplex[0]
+                simplex = [best] + [[b + 0.5 * (p[j] - b) for j, b in enumerate(best)] for p in simplex[1:]]
+                values = [values[0]] + [f(p) for p in simplex[1:]]
+    return simplex[min(range(n + 1), key=values.__getitem__)]
+
+
+def calibrate(rows: list[Measurement] | None = None, hw: Hardware | None = None) -> Calibration:
+    """Fit the efficiency factors by least squares on log(predicted / measured).
+
+    Deterministic: a coarse grid for the starting point, then Nelder-Mead on each batch cap.
+    ``rows`` defaults to the non-held-out dense Llama 3.x rows of ``measurements.toml``.
+    """
+    hw = hw or load_hardware()
+    if rows is None:
+        rows = [m for m in hw.measurements if not m.holdout and _is_gated(m, hw)]
+    if not rows:
+        raise BadInputError("no measurement rows to calibrate on")
+    names = list(_BOUNDS)
+
+    def make(u: list[float], cap: int) -> Calibration:
+        return Calibration(max_batch=cap, **{k: _from_unit(k, v) for k, v in zip(names, u)})
+
+    best: tuple[float, Calibration] | None = None
+    for cap in _BATCH_CAPS:
+        start = min(
+            ([a, b, c, d, e, 0.6, 0.6] for a in (0.4, 0.8) for b in (0.3, 0.7) for c in (0.3, 0.7) for d in (0.3, 0.7) for e in (0.3, 0.7)),
+            key=lambda u: _loss(make(u, cap), rows, hw),
+        )
+        u = _nelder_mead(lambda x: _loss(make(x, cap), rows, hw), start)
+        cal = make(u, cap)
+        loss = _loss(cal, rows, hw)
+        if best is None or loss < best[0]:
+            best = (loss, cal)
+    assert best is not None
+    cal = best[1]
+    med = statistics.median(abs(predict_output_tokens_per_s(r, cal, hw) / float(r.output_tokens_per_s) - 1) for r in rows)
+    return cal.model_copy(update={"fit_rows": len(rows), "fit_median_abs_error": med})
+
+
+#: The result of ``calibrate()`` on the shipped measurements, stored so that estimates need no refit.
+#: tests/test_selfhost.py refits and fails if these drift from what the data gives.
+CALIBRATED = Calibration(
+    eff_bw=1.0,
+    eff_flops=0.3093,
+    eff_prefill=0.4816,
+    step_overhead_s=0.004448,
+    allreduce_s=3.158e-05,
+    fp4_factor=0.5814,
+    rocm_factor=0.3179,
+    max_batch=4096,
+    fit_rows=67,
+    fit_median_abs_error=0.1075,
+)
+
+
+def default_calibration() -> Calibration:
+    return CALIBRATED
+
+
+class CalibrationRow(BaseModel):
+    model: str
+    gpu: str
+    gpus: int
+    precision: str
+    engine: str
+    input_tokens: int
+    output_tokens: int
+    concurrency: str
+    regime: str
+    holdout: bool
+    gated: bool
+    measured: float
+    predicted: float
+    error: float  # predicted / measured - 1
+    source: str
+
+
+class RegimeStats(BaseModel):
+    regime: str
+    rows: int
+    median_abs_error: float
+    worst_ratio: float  # max(pred/meas, meas/pred)
+    worst_row: str
+
+
+class CalibrationReport(BaseModel):
+    calibration: Calibration
+    rows: list[CalibrationRow]
+    holdout: list[RegimeStats]  # gated held-out rows, per regime and "all"
+    moe: list[RegimeStats]  # Llama 4 rows (all), reported only
+
+
+def _stats(regime: str, rows: list[CalibrationRow]) -> RegimeStats:
+    if not rows:
+        return RegimeStats(regime=regime, rows=0, median_abs_error=float("nan"), worst_ratio=float("nan"), worst_row="")
+    worst = max(rows, key=lambda r: max(r.predicted / r.measured, r.measured / r.predicted))
+    return RegimeStats(
+        regime=regime,
+        rows=len(rows),
+        median_abs_error=statistics.median(abs(r.error) for r in rows),
+        worst_ratio=max(worst.predicted / worst.measured, worst.measured / worst.predicted),
+        worst_row=f"{worst.model} {worst.gpus}x{worst.gpu} {worst.precision} {worst.input_tokens}/{worst.output_tokens} c={worst.concurrency} ({worst.engine})",
+    )
+
+
+def calibration_report(cal: Calibration | None = None, hw: Hardware | None = None) -> CalibrationReport:
+    hw = hw or load_hardware()
+    cal = cal or default_calibration()
+    rows = []
+    for m in hw.measurements:
+        pred = predict_output_tokens_per_s(m, cal, hw)
+        meas = float(m.output_tokens_per_s)
+        rows.append(
+            CalibrationRow(
+                model=m.model, gpu=m.gpu, gpus=m.gpus, precision=m.precision, engine=m.engine,
+                input_tokens=m.input_tokens, output_tokens=m.output_tokens, concurrency=str(m.concurrency),
+                regime=m.regime, holdout=m.holdout, gated=_is_gated(m, hw), measured=meas, predicted=pred,
+                error=pred / meas - 1, source=m.source,
+            )
+        )
+    held = [r for r in rows if r.holdout and r.gated]
+    stats = [_stats("all", held)]
+    stats.append(_stats("max-load", [r for r in held if r.regime == "max-load"]))
+    stats.append(_stats("fixed concurrency (1-256)", [r for r in held if r.regime != "max-load"]))
+    stats.append(_stats("concurrency-1", [r for r in held if r.regime == "concurrency-1"]))
+    moe_rows = [r for r in rows if not r.gated]
+    moe = [_stats("llama-4 (all rows, not fitted)", moe_rows)]
+    return CalibrationReport(calibration=cal, rows=rows, holdout=stats, moe=moe)
+
+
+def calibration_markdown(report: CalibrationReport | None = None) -> str:
+    rep = report or calibration_report()
+    c = rep.calibration
+    out = [
+        "Fitted on %d rows (median |error| on the fit rows %.1f%%): eff_bw = %.3f, eff_flops = %.3f, "
+        "eff_prefill = %.3f, fp4 factor = %.3f, ROCm factor = %.3f, step overhead = %.2f ms, all-reduce = %.1f us per layer, batch cap = %d."
+        % (c.fit_rows, 100 * c.fit_median_abs_error, c.eff_bw, c.eff_flops, c.eff_prefill, c.fp4_factor, c.rocm_factor,
+           1e3 * c.step_overhead_s, 1e6 * c.allreduce_s, c.max_batch),
+        "",
+        "Held-out rows (dense Llama 3.x, never used for fitting); the last line covers every Llama 4 row, reported only:",
+        "",
+        "| regime | rows | median abs error | worst pred/meas ratio | worst row |",
+        "|---|---:|---:|---:|---|",
+    ]
+    for s in rep.holdout + rep.moe:
+        out.append(f"| {s.regime} | {s.rows} | {100 * s.median_abs_error:.1f}% | {s.worst_ratio:.2f}x | {s.worst_row} |")
+    out += [
+        "",
+        "| model | GPUs | prec | engine | in/out | conc | split | measured tok/s | predicted | error |",
+        "|---|---|---|---|---|---|---|---:|---:|---:|",
+    ]
+    for r in rep.rows:
+        split = ("hold-out" if r.holdout else "fit") if r.gated else "report only"
+        out.append(
+            f"| {r.model} | {r.gpus}x {r.gpu} | {r.precision} | {r.engine} | {r.input_tokens}/{r.output_tokens} | "
+            f"{r.concurrency} | {split} | {r.measured:,.0f} | {r.predicted:,.0f} | {100 * r.error:+.0f}% |"
+        )
+    return "\n".join(out)
