@@ -167,7 +167,7 @@ def _price(gpu: Gpu, cloud: str | None, price_per_gpu_hour, hw: Hardware) -> tup
             f"(or on-prem options) with your own rate"
         )
     best = min(candidates, key=lambda p: p.price_per_gpu_hour)
-    label = f"{best.cloud} {best.pricing_model} {best.region} (effective {best.effective}): {best.source}"
+    label = f"{best.cloud} {best.pricing_model} {best.region} (effective {best.effective}, checked {best.checked}): {best.source}"
     return best.price_per_gpu_hour, label, best.cloud, best
 
 
