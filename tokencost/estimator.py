@@ -190,7 +190,7 @@ def selfhost_estimate(prompt_tokens: int, response_tokens: int, config: dict[str
     return Estimate(
         model=f"self-hosted:{est.model} ({label})", provider="self-hosted",
         name=f"{est.model} on {est.gpus} x {est.gpu} ({est.precision}), estimate",
-        tokenizer="llama4" if est.model.startswith("llama-4") else "llama3", count=count, count_basis=count_basis,
+        tokenizer=selfhost.resolve_model(est.model).tokenizer, count=count, count_basis=count_basis,
         prompt_tokens=prompt_tokens, cached_tokens=0, cache_write_tokens=0, response_tokens=response_tokens,
         reasoning_tokens=0, currency="USD", usd_per_unit=Decimal(1), rates_per_1m=rates,
         input_cost=input_cost * requests, cache_read_cost=Decimal(0), cache_write_cost=Decimal(0),
@@ -286,7 +286,9 @@ def _selfhost_rows(prompt, response, response_tokens, response_ratio, reasoning_
     """The default self-hosted rows; none when the request has no response (nothing to decode)."""
     rows = []
     for config in SELFHOST_DEFAULTS:
-        tokenizer = "llama4" if config["model"].startswith("llama-4") else "llama3"
+        from .selfhost import resolve_model
+
+        tokenizer = resolve_model(config["model"]).tokenizer
         p_tokens, kind, basis = count(prompt, tokenizer)
         r_tokens = count(response, tokenizer)[0] if response is not None else response_tokens
         r_tokens = _response_tokens(p_tokens, r_tokens, response_ratio) + reasoning_tokens

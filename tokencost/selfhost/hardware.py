@@ -65,6 +65,7 @@ class Gpu(_Strict):
 class ModelArch(_Strict):
     id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9.\-]*$")]
     aliases: list[str] = []
+    tokenizer: Literal["llama3", "llama4"]
     dim: Annotated[int, Field(gt=0)]
     n_layers: Annotated[int, Field(gt=0)]
     n_heads: Annotated[int, Field(gt=0)]
