@@ -198,10 +198,6 @@ class Registry:
             raise UnknownModelError(f"unknown provider {provider_id!r}" + _did_you_mean(pid, self._providers))
         return self._providers[pid]
 
-    def conversions(self, provider_id: str) -> list[Conversion]:
-        self.provider(provider_id)
-        return [c for (p, _), c in self._conversions.items() if p == provider_id.lower()]
-
     def keys(self) -> list[str]:
         self._load()
         return sorted(self._models)
