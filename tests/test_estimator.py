@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 
 from tokencost import estimator
 from tokencost.errors import BadInputError
-from tokencost.pricing_rules import Options, Usage, charge, tier_for
+from tokencost.pricing_rules import charge, tier_for
+from tokencost.usage import Usage
 from tokencost.registry import load_registry
 
 REGISTRY = load_registry()
@@ -29,22 +30,28 @@ def usages(draw, max_prompt: int = 2_000_000):
     prompt = draw(st.integers(0, max_prompt))
     cached = draw(st.integers(0, prompt))
     write = draw(st.integers(0, prompt - cached))
-    return Usage(prompt_tokens=prompt, output_tokens=draw(tokens), cached_tokens=cached,
-                 cache_write_tokens=write, reasoning_tokens=draw(st.integers(0, 100_000)))
+    output = draw(tokens)
+    return Usage(input_tokens=prompt, output_tokens=output, cached_tokens=cached,
+                 cache_write_tokens=write, reasoning_tokens=draw(st.integers(0, min(output, 100_000))))
 
 
-options = st.builds(Options, batch=st.booleans(), cache_ttl=st.sampled_from(["5m", "1h"]))
+options = st.fixed_dictionaries({"batch": st.booleans(), "cache_ttl": st.sampled_from(["5m", "1h"])})
 
 
-def total(priced, usage, opts=Options()):
-    return charge(priced, usage, opts).total
+def with_(usage, **changes):
+    """The same usage with some fields changed (validated again)."""
+    return Usage(**{**usage.model_dump(), **changes})
+
+
+def total(priced, usage, opts=None):
+    return charge(priced, with_(usage, **(opts or {}))).total
 
 
 # --- properties of the arithmetic ------------------------------------------------------------
 
 @given(models, usages(), options)
 def test_cost_is_never_negative_and_is_exact_decimal(priced, usage, opts):
-    result = charge(priced, usage, opts)
+    result = charge(priced, with_(usage, **opts))
     for part in (result.input, result.cache_read, result.cache_write, result.output):
         assert isinstance(part, Decimal) and part >= 0
     assert result.total == result.input + result.cache_read + result.cache_write + result.output
@@ -52,13 +59,13 @@ def test_cost_is_never_negative_and_is_exact_decimal(priced, usage, opts):
 
 @given(st.sampled_from(FLAT), st.integers(0, 10**6), st.integers(0, 10**6), st.integers(1, 1000))
 def test_without_tiers_cost_is_linear_in_tokens(priced, prompt, output, k):
-    one = total(priced, Usage(prompt_tokens=prompt, output_tokens=output))
-    assert total(priced, Usage(prompt_tokens=prompt * k, output_tokens=output * k)) == one * k
+    one = total(priced, Usage(input_tokens=prompt, output_tokens=output))
+    assert total(priced, Usage(input_tokens=prompt * k, output_tokens=output * k)) == one * k
 
 
 @given(st.sampled_from(FLAT), usages(500_000), usages(500_000))
 def test_without_tiers_cost_is_additive_over_token_counts(priced, a, b):
-    both = Usage(prompt_tokens=a.prompt_tokens + b.prompt_tokens, output_tokens=a.output_tokens + b.output_tokens,
+    both = Usage(input_tokens=a.input_tokens + b.input_tokens, output_tokens=a.output_tokens + b.output_tokens,
                  cached_tokens=a.cached_tokens + b.cached_tokens,
                  cache_write_tokens=a.cache_write_tokens + b.cache_write_tokens,
                  reasoning_tokens=a.reasoning_tokens + b.reasoning_tokens)
@@ -67,24 +74,24 @@ def test_without_tiers_cost_is_additive_over_token_counts(priced, a, b):
 
 @given(models, usages(), st.integers(1, 10**6))
 def test_cost_is_additive_over_requests(priced, usage, n):
-    one = estimator.price(priced, usage)
-    many = estimator.price(priced, usage, requests=n)
+    most = priced.model.max_output_tokens
+    assume(usage.input_tokens <= priced.context_window and (most is None or usage.output_tokens <= most))
+    one = estimator.price_usage(priced, usage)
+    many = estimator.price_usage(priced, with_(usage, requests=n))
     assert many.total_cost == one.total_cost * n
     assert many.input_cost + many.cache_read_cost + many.cache_write_cost + many.output_cost == many.total_cost
 
 
 @given(st.sampled_from(CACHED), usages())
 def test_caching_never_costs_more_than_no_caching_when_cache_reads_are_cheaper(priced, usage):
-    uncached = Usage(prompt_tokens=usage.prompt_tokens, output_tokens=usage.output_tokens,
+    uncached = Usage(input_tokens=usage.input_tokens, output_tokens=usage.output_tokens,
                      cache_write_tokens=usage.cache_write_tokens, reasoning_tokens=usage.reasoning_tokens)
     assert total(priced, usage) <= total(priced, uncached)
 
 
 @given(models, usages())
 def test_reasoning_tokens_are_billed_exactly_like_output_tokens(priced, usage):
-    moved = Usage(prompt_tokens=usage.prompt_tokens, output_tokens=usage.output_tokens + usage.reasoning_tokens,
-                  cached_tokens=usage.cached_tokens, cache_write_tokens=usage.cache_write_tokens)
-    assert total(priced, usage) == total(priced, moved)
+    assert total(priced, usage) == total(priced, with_(usage, reasoning_tokens=0))
 
 
 @pytest.mark.parametrize("priced", TIERED, ids=lambda p: p.key)
@@ -94,9 +101,9 @@ def test_tier_boundaries_are_respected_exactly_at_n_minus_1_n_and_n_plus_1(price
         assert tier_for(priced.period, n - 1) is not tier
         assert tier_for(priced.period, n) is not tier
         assert tier_for(priced.period, n + 1) is tier
-        at_n = charge(priced, Usage(prompt_tokens=n, output_tokens=100))
-        above = charge(priced, Usage(prompt_tokens=n + 1, output_tokens=100))
-        unit = 1_000_000 if priced.period.unit == "1M" else 1_000
+        at_n = charge(priced, Usage(input_tokens=n, output_tokens=100))
+        above = charge(priced, Usage(input_tokens=n + 1, output_tokens=100))
+        unit = 1_000_000  # rates are per 1M tokens once loaded
         if tier.rule == "whole_request":
             assert above.input == (n + 1) * tier.input / unit
             assert above.output == 100 * tier.output / unit
@@ -108,8 +115,8 @@ def test_whole_request_tiers_bill_every_prompt_token_at_one_rate(priced, prompt)
     tier = tier_for(priced.period, prompt)
     source = tier or priced.period
     assume(tier is None or tier.rule == "whole_request")
-    unit = 1_000_000 if priced.period.unit == "1M" else 1_000
-    assert charge(priced, Usage(prompt_tokens=prompt)).input == prompt * source.input / unit
+    unit = 1_000_000  # rates are per 1M tokens once loaded
+    assert charge(priced, Usage(input_tokens=prompt)).input == prompt * source.input / unit
 
 
 EXCESS = """
@@ -148,14 +155,14 @@ def graded(tmp_path_factory):
 
 def test_excess_only_tiers_charge_only_the_tokens_past_the_threshold(graded):
     # 1,500 prompt tokens: 1,000 at $1/M + 500 at $3/M; output stays at $2/M.
-    result = charge(graded, Usage(prompt_tokens=1500, output_tokens=10))
+    result = charge(graded, Usage(input_tokens=1500, output_tokens=10))
     assert result.input == Decimal(1000 * 1 + 500 * 3) / 1_000_000
     assert result.output == Decimal(10 * 2) / 1_000_000
 
 
 def test_excess_only_tiers_treat_the_cached_prefix_as_the_first_tokens(graded):
     # 1,200 cached (1,000 at 0.1 and 200 at 0.3), then 300 uncached at the tier's 3.
-    result = charge(graded, Usage(prompt_tokens=1500, cached_tokens=1200))
+    result = charge(graded, Usage(input_tokens=1500, cached_tokens=1200))
     assert result.cache_read == Decimal(1000 * Decimal("0.1") + 200 * Decimal("0.3")) / 1_000_000
     assert result.input == Decimal(300 * 3) / 1_000_000
 
@@ -163,50 +170,51 @@ def test_excess_only_tiers_treat_the_cached_prefix_as_the_first_tokens(graded):
 @given(st.integers(0, 5000), st.integers(0, 5000))
 def test_excess_only_cost_is_continuous_and_monotone_in_prompt_length(graded, a, b):
     lo, hi = sorted((a, b))
-    assert total(graded, Usage(prompt_tokens=lo)) <= total(graded, Usage(prompt_tokens=hi))
+    assert total(graded, Usage(input_tokens=lo)) <= total(graded, Usage(input_tokens=hi))
 
 
 # --- rules against the shipped data ----------------------------------------------------------
 
 def test_batch_uses_the_published_batch_rates():
     gpt4o = REGISTRY.get("openai:gpt-4o")
-    usage = Usage(prompt_tokens=1_000_000, output_tokens=1_000_000)
-    result = charge(gpt4o, usage, Options(batch=True))
+    usage = Usage(input_tokens=1_000_000, output_tokens=1_000_000)
+    result = charge(gpt4o, with_(usage, batch=True))
     assert result.input == gpt4o.rate("batch_input") and result.output == gpt4o.rate("batch_output")
     assert result.total < charge(gpt4o, usage).total
 
 
 def test_a_model_without_batch_rates_says_so_instead_of_inventing_a_discount():
     no_batch = next(p for p in FLAT if p.period.batch_input is None)
-    result = charge(no_batch, Usage(prompt_tokens=1000), Options(batch=True))
+    result = charge(no_batch, Usage(input_tokens=1000, batch=True))
     assert any("no batch rates" in n for n in result.notes)
-    assert result.total == charge(no_batch, Usage(prompt_tokens=1000)).total
+    assert result.total == charge(no_batch, Usage(input_tokens=1000)).total
 
 
 def test_cache_writes_use_the_5_minute_or_1_hour_rate():
     claude = next(p for p in ALL if p.provider == "anthropic" and p.period.cache_write_1h is not None
                   and not p.period.tiers)
-    usage = Usage(prompt_tokens=1_000_000, cache_write_tokens=1_000_000)
+    usage = Usage(input_tokens=1_000_000, cache_write_tokens=1_000_000)
     assert charge(claude, usage).cache_write == claude.rate("cache_write")
-    assert charge(claude, usage, Options(cache_ttl="1h")).cache_write == claude.rate("cache_write_1h")
+    assert charge(claude, with_(usage, cache_ttl="1h")).cache_write == claude.rate("cache_write_1h")
 
 
 def test_credit_priced_models_are_converted_with_the_stated_rate_and_say_so():
     snow = next(p for p in REGISTRY.models("snowflake"))
-    est = estimator.price(snow, Usage(prompt_tokens=1_000_000, output_tokens=0))
-    assert est.currency == "CREDIT"
-    assert est.total_cost == snow.rate("input") * snow.conversion.rate
+    est = estimator.price_usage(snow, Usage(input_tokens=100_000, output_tokens=0))
+    assert est.billed_in == "CREDIT" and est.currency == "USD"
+    assert est.total_cost == snow.rate("input") * snow.conversion.rate / 10
     assert any("1 CREDIT =" in n for n in est.notes)
 
 
 def test_unknown_service_tier_lists_the_published_ones():
-    with pytest.raises(BadInputError, match="published: .*priority"):
-        charge(REGISTRY.get("openai:gpt-4o"), Usage(prompt_tokens=1), Options(service_tier="turbo"))
+    with pytest.raises(BadInputError, match="openai:gpt-4o has no service tier 'turbo' .*published: .*priority"):
+        charge(REGISTRY.get("openai:gpt-4o"), Usage(input_tokens=1, service_tier="turbo"))
 
 
 @pytest.mark.parametrize("bad", [
-    dict(prompt_tokens=-1), dict(prompt_tokens=10, output_tokens=-5), dict(prompt_tokens=10, cached_tokens=11),
-    dict(prompt_tokens=1.5), dict(prompt_tokens=True),
+    dict(input_tokens=-1), dict(input_tokens=10, output_tokens=-5), dict(input_tokens=10, cached_tokens=11),
+    dict(input_tokens=1.5), dict(input_tokens=True), dict(output_tokens=5, reasoning_tokens=6),
+    dict(input_tokens=10**13), dict(batch="no"), dict(requests=0), dict(cache_ttl="2h"), dict(prompt_tokens=5),
 ])
 def test_impossible_token_counts_are_rejected(bad):
     with pytest.raises(BadInputError):
@@ -239,7 +247,7 @@ def test_estimate_json_has_money_as_decimal_strings():
     est = estimator.estimate(None, "openai:gpt-4o", prompt_tokens=1500, response_tokens=300)
     data = est.model_dump(mode="json")
     assert data["total_cost"] == "0.00675" and isinstance(data["rates_per_1m"]["input"], str)
-    assert data["price_as_of"] == est.price_as_of.isoformat()
+    assert data["price_checked"] == est.price_checked.isoformat() and data["as_of"] == dt.date.today().isoformat()
 
 
 def test_historical_estimate_uses_the_price_in_force_then():
@@ -296,7 +304,9 @@ def test_default_comparison_includes_a_self_hosted_llama_estimate_priced_from_th
 
     rows = estimator.compare("Explain the difference between TCP and UDP. " * 20, response_tokens=300)
     [own] = [e for e in rows if e.provider == "self-hosted"]
-    config = estimator.SELFHOST_DEFAULTS[0]
+    from tokencost.selfhosted import SELFHOST_DEFAULTS
+
+    config = SELFHOST_DEFAULTS[0]
     sh = selfhost.estimate(prompt_tokens=own.prompt_tokens, response_tokens=300, **config)
     assert own.cost_per_request == (sh.cost_per_1k_input * own.prompt_tokens + sh.cost_per_1k_output * 300) / 1000
     assert "estimate" in own.name and any("self-hosted estimate" in n for n in own.notes)
@@ -349,7 +359,7 @@ def test_a_comparison_becomes_a_dataframe_with_exact_decimal_money():
     result = estimator.compare(None, ["openai:gpt-4o", "snowflake:llama3.3-70b"], prompt_tokens=1000,
                                response_tokens=100, selfhost=False)
     df = result.to_dataframe()
-    assert list(df["model"]) == [e.model for e in result]
-    assert all(isinstance(v, Decimal) for v in df["total_cost_usd"])
-    assert df["total_cost_usd"].tolist() == [e.total_cost for e in result]
-    assert {"price_as_of", "source", "usd_per_unit", "count"} <= set(df.columns)
+    assert [f"{p}:{m}" for p, m in zip(df["provider"], df["model"])] == [e.model for e in result]
+    assert all(isinstance(v, Decimal) for v in df["total_cost"])
+    assert df["total_cost"].tolist() == [e.total_cost for e in result]
+    assert {"price_checked", "as_of", "source", "usd_per_unit", "count"} <= set(df.columns)

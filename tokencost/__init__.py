@@ -1,37 +1,80 @@
-"""tokencost: what LLM traffic costs, from exact token counts and sourced, dated prices."""
+"""tokencost: what LLM traffic costs, from exact token counts and sourced, dated prices.
 
-from .counting import count_message_tokens, count_tokens, tokenizer_for
-from .errors import BadInputError, PriceFileError, TokencostError, TokenizerUnavailable, UnknownModelError
-from .estimator import Comparison, Estimate, TrimResult, compare, estimate, to_dataframe, trim_saving
-from .messages import MessageCount, count_messages
-from .registry import Priced, Registry, load_registry
-from .tokenizers import TOKENIZER_NAMES, FileCount, Tokenizer, count_files, count_stream, get_tokenizer
+>>> import tokencost
+>>> tokencost.price("openai:gpt-4o", tokencost.Usage(input_tokens=1000, output_tokens=200)).total_cost
+>>> tokencost.estimate("Summarise this contract ...", "openai:gpt-4o", response_tokens=250)
 
-__all__ = [
-    "BadInputError",
-    "compare",
-    "Comparison",
-    "count_files",
-    "count_message_tokens",
-    "count_messages",
-    "count_stream",
-    "count_tokens",
-    "Estimate",
-    "estimate",
-    "FileCount",
-    "get_tokenizer",
-    "load_registry",
-    "MessageCount",
-    "Priced",
-    "PriceFileError",
-    "Registry",
-    "to_dataframe",
-    "TokencostError",
-    "Tokenizer",
-    "tokenizer_for",
-    "TOKENIZER_NAMES",
-    "TokenizerUnavailable",
-    "trim_saving",
-    "TrimResult",
-    "UnknownModelError",
-]
+Names are imported when first used, so ``import tokencost`` stays fast.
+"""
+
+from __future__ import annotations
+
+import importlib
+import warnings
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.2.0"
+
+#: The public surface: name -> module that defines it.
+_PUBLIC = {
+    "Usage": "usage",
+    "price": "estimator",
+    "estimate": "estimator",
+    "compare": "estimator",
+    "trim_saving": "estimator",
+    "Estimate": "estimator",
+    "count_tokens": "counting",
+    "count_message_tokens": "counting",
+    "load_registry": "registry",
+    "Registry": "registry",
+    "TokencostError": "errors",
+    "BadInputError": "errors",
+}
+#: Names exported before 0.2, kept working with a DeprecationWarning: name -> (module, where it lives now).
+_DEPRECATED = {
+    "Comparison": "estimator",
+    "TrimResult": "estimator",
+    "to_dataframe": "estimator",
+    "tokenizer_for": "counting",
+    "count_messages": "messages",
+    "MessageCount": "messages",
+    "Priced": "registry",
+    "PriceFileError": "errors",
+    "UnknownModelError": "errors",
+    "TokenizerUnavailable": "errors",
+    "count_files": "tokenizers",
+    "count_stream": "tokenizers",
+    "FileCount": "tokenizers",
+    "get_tokenizer": "tokenizers",
+    "Tokenizer": "tokenizers",
+    "TOKENIZER_NAMES": "tokenizers",
+}
+_SUBPACKAGES = ("selfhost", "tokenizers")
+
+__all__ = ["__version__", *_PUBLIC]
+
+if TYPE_CHECKING:
+    from .counting import count_message_tokens, count_tokens
+    from .errors import BadInputError, TokencostError
+    from .estimator import Estimate, compare, estimate, price, trim_saving
+    from .registry import Registry, load_registry
+    from .usage import Usage
+
+
+def __getattr__(name: str) -> Any:
+    if name in _PUBLIC:
+        value = getattr(importlib.import_module(f".{_PUBLIC[name]}", __name__), name)
+    elif name in _DEPRECATED:
+        module = f"tokencost.{_DEPRECATED[name]}"
+        warnings.warn(f"tokencost.{name} is deprecated; import it from {module}", DeprecationWarning, stacklevel=2)
+        value = getattr(importlib.import_module(module), name)
+    elif name in _SUBPACKAGES:
+        value = importlib.import_module(f".{name}", __name__)
+    else:
+        raise AttributeError(f"module 'tokencost' has no attribute {name!r}")
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*__all__, *_SUBPACKAGES])

@@ -10,14 +10,14 @@ from collections.abc import Sequence
 from typing import Any
 
 from .errors import BadInputError, TokenizerUnavailable
-from .registry import Registry, load_registry
+from .registry import Registry, default_registry
 
 
 def _tokenizer_name(model: str, registry: Registry | None) -> str:
-    return (registry or load_registry()).get(model).tokenizer
+    return (registry or default_registry()).get(model).tokenizer
 
 
-def tokenizer_for(model: str, registry: Registry | None = None):
+def tokenizer_for(model: str, registry: Registry | None = None) -> Any:
     """The tokenizer ``model`` is billed with: ``name``, ``exact``, ``count``, ``count_batch``, ``basis``."""
     from .tokenizers import get_tokenizer
 
@@ -31,11 +31,11 @@ def count_tokens(text: str, model: str, registry: Registry | None = None) -> int
     return tokenizer_for(model, registry).count(text)
 
 
-def count_message_tokens(messages: Sequence[dict[str, Any]], model: str, registry: Registry | None = None):
-    """Tokens of a chat request as the provider bills it, framing tokens included."""
+def count_message_tokens(messages: Sequence[dict[str, Any]], model: str, registry: Registry | None = None) -> Any:
+    """Tokens of a chat request as the provider bills it, framing tokens included (a ``MessageCount``)."""
     from .messages import count_messages
 
-    entry = (registry or load_registry()).get(model).model
+    entry = (registry or default_registry()).get(model).model
     return count_messages(messages, entry.tokenizer, image_rule=entry.image_rule)
 
 
@@ -63,3 +63,38 @@ def count_prompt(prompt: str | Sequence[dict[str, Any]], tokenizer: str,
     if counted.uncounted_parts:
         basis += f"; not counted: {', '.join(counted.uncounted_parts)}"
     return counted.tokens, "exact" if counted.exact else "approximate", basis
+
+
+def count_sources(paths: Sequence[str], models: Sequence[str] | None = None, *, stdin_text: str | None = None,
+                  each: bool = False, registry: Registry | None = None,
+                  progress: bool = False) -> list[dict[str, Any]]:
+    """Tokens of files, folders, JSONL and Batch files (and ``stdin_text``) by each model's tokenizer.
+
+    One row per model (``each=False``: items, tokens, exact, basis) or per counted item; each
+    tokenizer counts the inputs once, however many models share it.
+    """
+    from .estimator import default_models
+    from .tokenizers import count_files, get_tokenizer
+
+    registry = registry or default_registry()
+    targets = [registry.get(m) for m in models] if models else default_models(registry)
+    counted: dict[str, list[tuple[str, int, bool]]] = {}
+    rows: list[dict[str, Any]] = []
+    for priced in targets:
+        tok = get_tokenizer(priced.tokenizer)
+        if tok.name not in counted:
+            items = [(i.path if i.line is None else f"{i.path}:{i.line}", i.tokens, i.exact)
+                     for i in (count_files(tok, list(paths), progress=progress) if paths else [])]
+            if stdin_text is not None:
+                items.insert(0, ("-", tok.count(stdin_text), tok.exact))
+            counted[tok.name] = items
+        items = counted[tok.name]
+        basis = tok.basis if tok.exact else f"{tok.basis}; error: {tok.error}"
+        if each:
+            rows += [{"model": priced.key, "source": src, "tokens": n, "exact": ex, "tokenizer": tok.name,
+                      "basis": basis} for src, n, ex in items]
+        else:
+            rows.append({"model": priced.key, "tokenizer": tok.name, "items": len(items),
+                         "tokens": sum(n for _, n, _ in items), "exact": all(ex for _, _, ex in items),
+                         "basis": basis})
+    return rows

@@ -33,3 +33,7 @@ class PriceFileError(TokencostError):
     def __init__(self, problems: list[str]):
         self.problems = problems
         super().__init__(problems[0] if len(problems) == 1 else f"{len(problems)} problems:\n" + "\n".join(problems))
+
+
+class ContextWindowError(BadInputError):
+    """A request that the model cannot take: a prompt over its context window, output over its maximum."""

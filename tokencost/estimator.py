@@ -1,36 +1,37 @@
-"""What a prompt costs: on one model (:func:`estimate`), on many (:func:`compare`), after a trim
-(:func:`trim_saving`), and at volume (``requests``).
+"""What a request costs: known token counts on one model (:func:`price`), a prompt on one model
+(:func:`estimate`) or on many (:func:`compare`), and what a trim saves (:func:`trim_saving`).
 
-Token counts come from each model's own tokenizer (see :mod:`tokencost.counting`); money comes
-from :mod:`tokencost.pricing_rules` and is ``Decimal`` in US dollars, converted from credits or
-DBUs with the registry's stated conversion where a provider bills in its own unit.
+Every path builds a :class:`~tokencost.usage.Usage` (token counts plus price-list options) and
+prices it through :func:`price_usage`; text is counted once per tokenizer by
+:mod:`tokencost.counting`.  Money is ``Decimal`` in US dollars, converted from credits or DBUs with
+the registry's stated conversion where a provider bills in its own unit.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
-from decimal import ROUND_HALF_EVEN, Decimal
-from typing import Annotated, Any, Literal
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from decimal import ROUND_HALF_EVEN, Decimal, localcontext
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, PlainSerializer
+from pydantic import BaseModel, ConfigDict
 
-from .errors import BadInputError
-from .outputs import decimal_text
-from .pricing_rules import Options, Usage, charge
-from .registry import Priced, Registry, load_registry
-
-#: More requests than this in one projection is almost certainly a typo (a trillion a day for a year).
-MAX_REQUESTS = 10**15
+from .errors import BadInputError, ContextWindowError
+from .money import EXACT, Money
+from .pricing_rules import charge
+from .registry import Priced, Registry, default_registry
+from .usage import MAX_REQUESTS, Usage
 
 Prompt = str | Sequence[dict[str, Any]]
 
-#: Money and rates: exact ``Decimal``; in JSON an exact decimal string, never exponent notation.
-Money = Annotated[Decimal, PlainSerializer(decimal_text, return_type=str, when_used="json")]
+#: Keywords that text-based calls accept besides the :class:`Usage` fields: ``prompt_tokens``
+#: (the prompt's count, when there is no text) and ``response_tokens`` (the visible response).
+_EXTRA_FIELDS = ("prompt_tokens", "response_tokens")
 
 
 class Estimate(BaseModel):
-    """The cost of ``requests`` identical requests to one model.  Money is USD ``Decimal``."""
+    """The cost of ``requests`` identical requests to one model.  Every amount is USD ``Decimal``."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -38,14 +39,19 @@ class Estimate(BaseModel):
     provider: str
     name: str
     tokenizer: str
-    count: Literal["exact", "approximate", "given"]
+    count: Literal["exact", "approximate"]
     count_basis: str
-    prompt_tokens: int
+    input_tokens: int
     cached_tokens: int
     cache_write_tokens: int
-    response_tokens: int
+    output_tokens: int
     reasoning_tokens: int
-    currency: str
+    requests: int
+    batch: bool
+    service_tier: str | None
+    tier: str | None
+    currency: Literal["USD"] = "USD"
+    billed_in: str
     usd_per_unit: Money
     rates_per_1m: dict[str, Money | None]
     input_cost: Money
@@ -53,39 +59,49 @@ class Estimate(BaseModel):
     cache_write_cost: Money
     output_cost: Money
     cost_per_request: Money
-    requests: int
     total_cost: Money
-    tier: str | None
-    batch: bool
-    service_tier: str | None
+    as_of: dt.date
     price_effective: dt.date
-    price_as_of: dt.date
+    price_checked: dt.date
     source: str
     notes: list[str]
 
+    @property
+    def prompt_tokens(self) -> int:
+        """Deprecated name of :attr:`input_tokens`."""
+        return self.input_tokens
 
-class Comparison(list):
-    """A list of :class:`Estimate`, cheapest first, that also turns into a DataFrame."""
+    @property
+    def response_tokens(self) -> int:
+        """Visible output tokens: :attr:`output_tokens` less :attr:`reasoning_tokens`."""
+        return self.output_tokens - self.reasoning_tokens
 
-    def to_dataframe(self):
+    @property
+    def price_as_of(self) -> dt.date:
+        """Deprecated name of :attr:`price_checked` (the date the price was verified)."""
+        return self.price_checked
+
+
+class Comparison(list[Estimate]):
+    """Estimates, cheapest first; ``left_out`` names the models that could not take the request."""
+
+    left_out: list[str]
+
+    def __init__(self, estimates: Sequence[Estimate] = (), left_out: Sequence[str] = ()) -> None:
+        super().__init__(estimates)
+        self.left_out = list(left_out)
+
+    def to_dataframe(self) -> Any:
         return to_dataframe(self)
 
 
-def to_dataframe(estimates: Sequence[Estimate]):
-    """A pandas DataFrame, one row per estimate; money columns hold ``Decimal`` objects."""
+def to_dataframe(estimates: Sequence[Estimate]) -> Any:
+    """A pandas DataFrame with the same columns as the CSV; money columns hold ``Decimal`` objects."""
     import pandas as pd
 
-    from .report import estimate_rows
+    from .rows import estimate_rows
 
-    return pd.DataFrame(estimate_rows(estimates, full=True))
-
-
-def _check_requests(requests: int) -> int:
-    if isinstance(requests, bool) or not isinstance(requests, int) or requests < 1:
-        raise BadInputError(f"the number of requests must be a whole number >= 1, not {requests!r}")
-    if requests > MAX_REQUESTS:
-        raise BadInputError(f"{requests:,} requests is beyond any real traffic (limit {MAX_REQUESTS:,}); check the volume")
-    return requests
+    return pd.DataFrame(estimate_rows(estimates).rows)
 
 
 def volume(requests_per_day: int | None = None, days: int | None = None) -> int:
@@ -96,175 +112,170 @@ def volume(requests_per_day: int | None = None, days: int | None = None) -> int:
         if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
             raise BadInputError(f"{name} must be a whole number >= 1, not {value!r}")
     if days is not None and days > 36_600:
-        raise BadInputError(f"{days} days is more than a century; check --days")
-    return _check_requests((requests_per_day or 1) * (days or 30))
+        raise BadInputError(f"{days} days is more than a century; check the number of days")
+    requests = (requests_per_day or 1) * (days or 30)
+    if requests > MAX_REQUESTS:
+        raise BadInputError(f"{requests:,} requests is beyond any real traffic (limit {MAX_REQUESTS:,}); check the volume")
+    return requests
 
 
-def _response_tokens(prompt_tokens: int, response_tokens: int | None, response_ratio: float | Decimal | None) -> int:
-    if response_tokens is not None and response_ratio is not None:
-        raise BadInputError("give either response tokens or a response ratio, not both")
-    if response_ratio is not None:
-        ratio = Decimal(str(response_ratio))
-        if ratio < 0 or ratio > 100:
-            raise BadInputError(f"response ratio must be between 0 and 100, not {response_ratio}")
-        return int((ratio * prompt_tokens).to_integral_value(ROUND_HALF_EVEN))
-    return response_tokens or 0
+# --- known token counts -------------------------------------------------------------------------
 
 
-def price(priced: Priced, usage: Usage, *, options: Options = Options(), requests: int = 1,
-          count: str = "given", count_basis: str = "token counts given by the caller") -> Estimate:
-    """Price known token counts on one resolved model (no tokenizing)."""
-    _check_requests(requests)
-    result = charge(priced, usage, options)
+def price(model: str | Priced, usage: Usage, as_of: dt.date | None = None,
+          registry: Registry | None = None) -> Estimate:
+    """What ``usage`` costs on ``model`` (``provider:model``, an id or alias), priced on ``as_of``.
+
+    >>> tokencost.price("openai:gpt-4o", tokencost.Usage(input_tokens=1000, output_tokens=200))
+    """
+    if not isinstance(usage, Usage):
+        raise BadInputError(f"usage must be a tokencost.Usage, not {type(usage).__name__}")
+    priced = model if isinstance(model, Priced) else (registry or default_registry()).get(model, as_of=as_of)
+    return price_usage(priced, usage)
+
+
+def price_usage(priced: Priced, usage: Usage, count: str = "exact",
+                count_basis: str = "token counts given by the caller") -> Estimate:
+    """Price ``usage`` on one resolved model: the single path every estimate takes."""
+    check_fits(priced, usage)
+    result = charge(priced, usage)
     usd = priced.usd_per_unit
     notes = list(result.notes)
     if priced.currency != "USD":
         c = priced.conversion
-        notes.append(f"billed in {priced.currency}: 1 {c.unit} = {c.rate} {c.to} ({c.source}, checked {c.checked})")
-    per_request = result.total * usd
-    return Estimate(
+        notes.append(f"billed in {priced.currency}: 1 {c.billing_unit} = {c.rate} {c.to} ({c.source}, checked {c.checked})")
+    n = usage.requests
+    with localcontext(EXACT):
+        per_request = result.total * usd
+        values = dict(
+            usd_per_unit=usd,
+            rates_per_1m={k: None if v is None else v * usd for k, v in result.rates.items()},
+            input_cost=result.input * usd * n, cache_read_cost=result.cache_read * usd * n,
+            cache_write_cost=result.cache_write * usd * n, output_cost=result.output * usd * n,
+            cost_per_request=per_request, total_cost=per_request * n,
+        )
+    # Every value here is computed from validated data: skip pydantic's validation (hot path).
+    return Estimate.model_construct(
         model=priced.key, provider=priced.provider, name=priced.name, tokenizer=priced.tokenizer,
         count=count, count_basis=count_basis,
-        prompt_tokens=usage.prompt_tokens, cached_tokens=usage.cached_tokens,
-        cache_write_tokens=usage.cache_write_tokens, response_tokens=usage.output_tokens,
-        reasoning_tokens=usage.reasoning_tokens, currency=priced.currency, usd_per_unit=usd,
-        rates_per_1m=result.rates,
-        input_cost=result.input * usd * requests, cache_read_cost=result.cache_read * usd * requests,
-        cache_write_cost=result.cache_write * usd * requests, output_cost=result.output * usd * requests,
-        cost_per_request=per_request, requests=requests, total_cost=per_request * requests,
-        tier=result.tier, batch=options.batch, service_tier=options.service_tier,
-        price_effective=priced.effective, price_as_of=priced.as_of, source=priced.source, notes=notes,
+        input_tokens=usage.input_tokens, cached_tokens=usage.cached_tokens,
+        cache_write_tokens=usage.cache_write_tokens, output_tokens=usage.output_tokens,
+        reasoning_tokens=usage.reasoning_tokens, requests=n, batch=usage.batch,
+        service_tier=usage.service_tier, tier=result.tier, currency="USD", billed_in=priced.currency,
+        as_of=priced.as_of, price_effective=priced.effective, price_checked=priced.checked,
+        source=priced.source, notes=notes, **values,
     )
 
 
-def estimate(
-    prompt: Prompt | None,
-    model: str,
-    *,
-    prompt_tokens: int | None = None,
-    response_tokens: int | None = None,
-    response: str | None = None,
-    response_ratio: float | Decimal | None = None,
-    reasoning_tokens: int = 0,
-    cached_tokens: int = 0,
-    cache_write_tokens: int = 0,
-    batch: bool = False,
-    service_tier: str | None = None,
-    cache_ttl: str = "5m",
-    uplift: str | None = None,
-    requests: int = 1,
-    as_of: dt.date | None = None,
-    registry: Registry | None = None,
-) -> Estimate:
-    """What ``prompt`` (text or chat messages) costs on ``model``, ``requests`` times.
-
-    The response is ``response`` (text, counted), ``response_tokens``, or ``response_ratio`` times
-    the prompt.  ``cached_tokens`` of the prompt are cache hits, ``cache_write_tokens`` are written
-    to the cache; reasoning tokens are billed as output.
-    """
-    return compare(
-        prompt, [model], prompt_tokens=prompt_tokens, response_tokens=response_tokens, response=response,
-        response_ratio=response_ratio, reasoning_tokens=reasoning_tokens, cached_tokens=cached_tokens,
-        cache_write_tokens=cache_write_tokens, batch=batch, service_tier=service_tier, cache_ttl=cache_ttl,
-        uplift=uplift, requests=requests, as_of=as_of, registry=registry,
-    )[0]
+def check_fits(priced: Priced, usage: Usage) -> None:
+    """A prompt longer than the context window, or an output over the maximum, is not a price."""
+    window = priced.context_window
+    if usage.input_tokens > window:
+        raise ContextWindowError(
+            f"{priced.key}: a {usage.input_tokens:,}-token prompt does not fit its {window:,}-token context window"
+        )
+    most = priced.model.max_output_tokens
+    if most is not None and usage.output_tokens > most:
+        raise ContextWindowError(
+            f"{priced.key}: {usage.output_tokens:,} output tokens are more than its maximum of {most:,} per request"
+        )
 
 
-#: Self-hosted rows in the default comparison: Llama 3.3 70B with FP8 weights on the smallest H100
-#: tensor-parallel group that fits, at the cheapest sourced H100 price, busy half the paid time.
-SELFHOST_DEFAULTS = ({"model": "llama-3.3-70b", "gpu": "h100-sxm", "precision": "fp8", "utilization": Decimal("0.5")},)
+# --- text ----------------------------------------------------------------------------------------
 
 
-def selfhost_estimate(prompt_tokens: int, response_tokens: int, config: dict[str, Any], *, requests: int = 1,
-                      count: str = "given", count_basis: str = "") -> Estimate:
-    """A self-hosted Llama configuration priced like an API: per-1M rates from the throughput model."""
-    from . import selfhost
+@dataclass(frozen=True)
+class _Request:
+    """What the caller asked for, before any text is counted."""
 
-    est = selfhost.estimate(prompt_tokens=prompt_tokens, response_tokens=response_tokens, **config)
-    rates = {"input": est.cost_per_1k_input * 1000, "output": est.cost_per_1k_output * 1000,
-             "cache_read": None, "cache_write": None}
-    input_cost = est.cost_per_1k_input * prompt_tokens / 1000
-    output_cost = est.cost_per_1k_output * response_tokens / 1000
-    row = est.price_row
-    label = f"{est.gpus}x{est.gpu} {est.precision}, est."
-    return Estimate(
-        model=f"self-hosted:{est.model} ({label})", provider="self-hosted",
-        name=f"{est.model} on {est.gpus} x {est.gpu} ({est.precision}), estimate",
-        tokenizer=selfhost.resolve_model(est.model).tokenizer, count=count, count_basis=count_basis,
-        prompt_tokens=prompt_tokens, cached_tokens=0, cache_write_tokens=0, response_tokens=response_tokens,
-        reasoning_tokens=0, currency="USD", usd_per_unit=Decimal(1), rates_per_1m=rates,
-        input_cost=input_cost * requests, cache_read_cost=Decimal(0), cache_write_cost=Decimal(0),
-        output_cost=output_cost * requests, cost_per_request=input_cost + output_cost, requests=requests,
-        total_cost=(input_cost + output_cost) * requests, tier=None, batch=False, service_tier=None,
-        price_effective=row.effective if row else dt.date.today(), price_as_of=row.checked if row else dt.date.today(),
-        source=row.source if row else est.price_source,
-        notes=[f"self-hosted estimate, not a price list: {est.output_tokens_per_s:,.0f} output tokens/s predicted "
-               f"at concurrency {est.concurrency}, GPUs paid ${est.price_per_gpu_hour}/GPU-hour ({est.price_source}), "
-               f"busy {est.utilization:.0%} of the time; `tokencost selfhost --model {est.model} --gpu {est.gpu} "
-               f"--precision {est.precision}` shows every assumption"],
-    )
+    options: dict[str, Any]  # Usage fields other than input_tokens (and output_tokens unless given)
+    input_tokens: int | None  # given instead of a prompt
+    response: str | None
+    response_tokens: int | None  # visible response, given
+    response_ratio: Decimal | None
+
+    def get(self, name: str) -> Any:
+        return self.options.get(name, Usage.model_fields[name].default)
 
 
-def default_models(registry: Registry, as_of: dt.date | None = None) -> list[Priced]:
-    """The default comparison set: the models the price files mark ``compare = true``."""
-    return [p for p in registry.models(as_of=as_of) if p.model.compare]
-
-
-def compare(
-    prompt: Prompt | None,
-    models: Sequence[str] | None = None,
-    *,
-    prompt_tokens: int | None = None,
-    response_tokens: int | None = None,
-    response: str | None = None,
-    response_ratio: float | Decimal | None = None,
-    reasoning_tokens: int = 0,
-    cached_tokens: int = 0,
-    cache_write_tokens: int = 0,
-    batch: bool = False,
-    service_tier: str | None = None,
-    cache_ttl: str = "5m",
-    uplift: str | None = None,
-    requests: int = 1,
-    as_of: dt.date | None = None,
-    registry: Registry | None = None,
-    selfhost: bool = True,
-) -> Comparison:
-    """:func:`estimate` on each of ``models`` (default: the comparison set), cheapest first.
-
-    Each tokenizer counts the prompt once, however many models share it.  The default set also has
-    self-hosted Llama rows (:data:`SELFHOST_DEFAULTS`, an estimate from :mod:`tokencost.selfhost`)
-    unless ``selfhost=False``, the request uses caching or batch (which they do not model), or
-    ``as_of`` asks for past prices (GPU prices have no history here).
-    """
-    registry = registry or load_registry()
-    targets = [registry.get(m, as_of=as_of) for m in models] if models else default_models(registry, as_of)
-    if not targets:
-        raise BadInputError("no models to compare")
-    if prompt is None and prompt_tokens is None:
-        raise BadInputError("give a prompt or prompt_tokens")
-    if response is not None and (response_tokens is not None or response_ratio is not None):
-        raise BadInputError("give one of response, response_tokens, response_ratio")
+def _request(prompt: Prompt | None, usage: Usage | None, response: str | None,
+             response_ratio: float | Decimal | None, fields: dict[str, Any]) -> _Request:
+    unknown = set(fields) - set(Usage.model_fields) - set(_EXTRA_FIELDS)
+    if unknown:
+        raise BadInputError(f"unknown option {sorted(unknown)[0]!r}; the options are the fields of tokencost.Usage")
+    if usage is not None and not isinstance(usage, Usage):
+        raise BadInputError(f"usage must be a tokencost.Usage, not {type(usage).__name__}")
+    if usage is not None and fields:
+        raise BadInputError("give the request either as usage=Usage(...) or as keywords, not both")
+    given = dict(fields) if usage is None else usage.model_dump(exclude_unset=True)
+    input_tokens = given.pop("input_tokens", None)
+    prompt_tokens = given.pop("prompt_tokens", None)
+    if input_tokens is not None and prompt_tokens is not None:
+        raise BadInputError("give input_tokens or prompt_tokens (the same count), not both")
+    input_tokens = input_tokens if input_tokens is not None else prompt_tokens
+    if prompt is not None and input_tokens is not None:
+        raise BadInputError("give a prompt or its token count, not both")
+    if prompt is None and input_tokens is None:
+        raise BadInputError("give a prompt (text or chat messages) or its token count")
+    if prompt is not None and not isinstance(prompt, (str, list, tuple)):
+        raise BadInputError(f"a prompt must be text or a list of chat messages, not {type(prompt).__name__}")
+    response_tokens = given.pop("response_tokens", None)
+    choices = [response is not None, response_tokens is not None, response_ratio is not None, "output_tokens" in given]
+    if sum(choices) > 1:
+        raise BadInputError("give one of response, response_tokens, response_ratio, output_tokens")
     if response is not None and not isinstance(response, str):
-        raise BadInputError("a response must be text")
-    options = Options(batch=batch, service_tier=service_tier, cache_ttl=cache_ttl, uplift=uplift)
-    count = _Counter()
-    estimates = Comparison()
-    for priced in targets:
-        if prompt_tokens is not None:
-            p_tokens, kind, basis = prompt_tokens, "given", "prompt token count given by the caller"
-        else:
-            p_tokens, kind, basis = count(prompt, priced.tokenizer, priced.model.image_rule)
-        r_tokens = count(response, priced.tokenizer)[0] if response is not None else response_tokens
-        r_tokens = _response_tokens(p_tokens, r_tokens, response_ratio)
-        usage = Usage(prompt_tokens=p_tokens, output_tokens=r_tokens, cached_tokens=cached_tokens,
-                      cache_write_tokens=cache_write_tokens, reasoning_tokens=reasoning_tokens)
-        estimates.append(price(priced, usage, options=options, requests=requests, count=kind, count_basis=basis))
-    if selfhost and not models and prompt is not None and as_of is None and not (cached_tokens or cache_write_tokens or batch):
-        estimates.extend(_selfhost_rows(prompt, response, response_tokens, response_ratio, reasoning_tokens,
-                                        requests, count))
-    estimates.sort(key=lambda e: (e.total_cost, e.model))
-    return estimates
+        raise BadInputError(f"a response must be text, not {type(response).__name__}")
+    ratio = None
+    if response_ratio is not None:
+        ratio = _decimal(response_ratio, "response ratio")
+        if not Decimal(0) <= ratio <= Decimal(100):
+            raise BadInputError(f"the response ratio must be from 0 to 100, not {response_ratio}")
+    # Check every value now, before any text is counted (the input count comes later).
+    if input_tokens is not None:
+        Usage(input_tokens=input_tokens)
+    if response_tokens is not None:
+        Usage(output_tokens=response_tokens)
+    cache = {k: given[k] for k in ("cached_tokens", "cache_write_tokens") if k in given}
+    Usage(**{**given, **{k: 0 for k in cache}, "output_tokens": given.get("output_tokens", given.get("reasoning_tokens", 0))})
+    Usage(input_tokens=min(sum(v for v in cache.values() if isinstance(v, int)), 10**12), **cache)
+    return _Request(given, input_tokens, response, response_tokens, ratio)
+
+
+def _decimal(value: object, what: str) -> Decimal:
+    if isinstance(value, bool) or not isinstance(value, (int, float, Decimal, str)):
+        raise BadInputError(f"the {what} must be a number, not {value!r}")
+    try:
+        number = Decimal(str(value))
+    except ArithmeticError:
+        raise BadInputError(f"the {what} must be a number, not {value!r}") from None
+    if not number.is_finite():
+        raise BadInputError(f"the {what} must be a finite number, not {value}")
+    return number
+
+
+def _usage_for(req: _Request, input_tokens: int, response_tokens: int | None) -> Usage:
+    """The full usage once the prompt (and response) are counted for one tokenizer."""
+    if "output_tokens" in req.options:
+        return Usage(**{**req.options, "input_tokens": input_tokens})
+    visible = response_tokens or 0
+    if req.response_ratio is not None:
+        visible = int((req.response_ratio * input_tokens).to_integral_value(ROUND_HALF_EVEN))
+    return Usage(**{**req.options, "input_tokens": input_tokens, "output_tokens": visible + req.get("reasoning_tokens")})
+
+
+@dataclass(frozen=True)
+class _Target:
+    """One row to price: a hosted model, or a self-hosted configuration priced like one."""
+
+    label: str
+    tokenizer: str
+    image_rule: str | None
+    price: Callable[[Usage, str, str], Estimate]
+
+
+def _hosted(priced: Priced) -> _Target:
+    return _Target(priced.key, priced.tokenizer, priced.model.image_rule,
+                   lambda usage, count, basis: price_usage(priced, usage, count, basis))
 
 
 class _Counter:
@@ -282,19 +293,89 @@ class _Counter:
         return self._seen[key]
 
 
-def _selfhost_rows(prompt, response, response_tokens, response_ratio, reasoning_tokens, requests, count):
-    """The default self-hosted rows; none when the request has no response (nothing to decode)."""
-    rows = []
-    for config in SELFHOST_DEFAULTS:
-        from .selfhost import resolve_model
+def _counted(prompt: Prompt | None, req: _Request, target: _Target, counter: _Counter) -> tuple[Usage, str, str]:
+    if prompt is None:
+        input_tokens, kind, basis = req.input_tokens, "exact", "token counts given by the caller"
+    else:
+        input_tokens, kind, basis = counter(prompt, target.tokenizer, target.image_rule)
+    response_tokens = counter(req.response, target.tokenizer)[0] if req.response is not None else req.response_tokens
+    return _usage_for(req, input_tokens, response_tokens), kind, basis
 
-        tokenizer = resolve_model(config["model"]).tokenizer
-        p_tokens, kind, basis = count(prompt, tokenizer)
-        r_tokens = count(response, tokenizer)[0] if response is not None else response_tokens
-        r_tokens = _response_tokens(p_tokens, r_tokens, response_ratio) + reasoning_tokens
-        if r_tokens > 0:
-            rows.append(selfhost_estimate(p_tokens, r_tokens, config, requests=requests, count=kind, count_basis=basis))
-    return rows
+
+def default_models(registry: Registry, as_of: dt.date | None = None) -> list[Priced]:
+    """The default comparison set: the models the price files mark ``compare = true``."""
+    return [p for p in registry.models(as_of=as_of) if p.model.compare]
+
+
+def _targets(prompt: Prompt | None, models: Sequence[str] | None, req: _Request, as_of: dt.date | None,
+             registry: Registry, selfhost: bool) -> list[_Target]:
+    if models is not None:
+        if isinstance(models, str) or not isinstance(models, Sequence):
+            raise BadInputError(f"models must be a list of model ids, not {type(models).__name__} {models!r}")
+        if not models:
+            raise BadInputError("the list of models is empty; name at least one (or pass None for the default set)")
+        return [_hosted(registry.get(m, as_of=as_of)) for m in models]
+    found = default_models(registry, as_of)
+    if not found:
+        earliest = registry.earliest()
+        raise BadInputError(f"no model had a price on {as_of}; the earliest price in the registry is from {earliest}")
+    targets = [_hosted(p) for p in found]
+    plain = not any(req.get(k) for k in ("batch", "service_tier", "uplift", "cached_tokens", "cache_write_tokens"))
+    if selfhost and prompt is not None and as_of is None and plain:
+        from .selfhosted import selfhost_targets  # imports the self-host model only when needed
+
+        targets += [_Target(label, tokenizer, None, fn) for label, tokenizer, fn in selfhost_targets()]
+    return targets
+
+
+def compare(prompt: Prompt | None, models: Sequence[str] | None = None, *, response: str | None = None,
+            response_ratio: float | Decimal | None = None, usage: Usage | None = None,
+            as_of: dt.date | None = None, registry: Registry | None = None, selfhost: bool = True,
+            **fields: Any) -> Comparison:
+    """What ``prompt`` (text or chat messages) costs on each of ``models``, cheapest first.
+
+    The request's other counts and options are a :class:`Usage` (``usage=``) or its fields as
+    keywords (``output_tokens``, ``cached_tokens``, ``batch``, ``requests``, ...); the response is
+    ``response`` (text, counted), ``response_tokens`` (visible tokens; reasoning is added), or
+    ``response_ratio`` times the prompt.  ``models=None`` is the default comparison set, with
+    self-hosted Llama rows unless ``selfhost=False``, the request uses caching, batch or a service
+    tier (which they do not model), or ``as_of`` asks for past prices.  In the default set a model
+    whose context window the prompt does not fit is left out and named in ``left_out``; a model
+    named in ``models`` must fit.
+    """
+    registry = registry or default_registry()
+    req = _request(prompt, usage, response, response_ratio, fields)
+    targets = _targets(prompt, models, req, as_of, registry, selfhost)
+    counter = _Counter()
+    estimates: list[Estimate] = []
+    left_out: list[str] = []
+    for target in targets:
+        usage_t, kind, basis = _counted(prompt, req, target, counter)
+        if usage_t.output_tokens == 0 and target.label.startswith("self-hosted:"):
+            continue  # nothing to decode: a self-hosted row would be all prefill
+        try:
+            estimates.append(target.price(usage_t, kind, basis))
+        except ContextWindowError as exc:
+            if models is not None:
+                raise
+            left_out.append(str(exc))
+    if not estimates:
+        raise BadInputError("no model in the comparison set can take this request: " + "; ".join(left_out))
+    estimates.sort(key=lambda e: (e.total_cost, e.model))
+    return Comparison(estimates, left_out)
+
+
+def estimate(prompt: Prompt | None, model: str, *, response: str | None = None,
+             response_ratio: float | Decimal | None = None, usage: Usage | None = None,
+             as_of: dt.date | None = None, registry: Registry | None = None, **fields: Any) -> Estimate:
+    """What ``prompt`` (text or chat messages) costs on ``model``; options as in :func:`compare`."""
+    if not isinstance(model, str):
+        raise BadInputError(f"a model id must be text, not {type(model).__name__} {model!r}")
+    return compare(prompt, [model], response=response, response_ratio=response_ratio, usage=usage, as_of=as_of,
+                   registry=registry, **fields)[0]
+
+
+# --- trimming -------------------------------------------------------------------------------------
 
 
 class TrimResult(BaseModel):
@@ -324,54 +405,58 @@ def _trimmed(tokens: int, fraction: Decimal) -> int:
     return tokens - int((tokens * fraction).to_integral_value(ROUND_HALF_EVEN))
 
 
-def trim_saving(
-    prompt: Prompt | None,
-    models: Sequence[str] | None = None,
-    *,
-    trim: float | Decimal = Decimal("0.10"),
-    response_trim: float | Decimal = 0,
-    prompt_tokens: int | None = None,
-    response_tokens: int | None = None,
-    cached_tokens: int = 0,
-    batch: bool = False,
-    requests: int = 1,
-    as_of: dt.date | None = None,
-    registry: Registry | None = None,
-) -> list[TrimResult]:
-    """The exact saving from trimming ``trim`` of the prompt's tokens on each model.
+def trim_saving(prompt: Prompt | None, models: Sequence[str] | None = None, *,
+                trim: float | Decimal = Decimal("0.10"), response_trim: float | Decimal = 0,
+                response: str | None = None, response_ratio: float | Decimal | None = None,
+                usage: Usage | None = None, as_of: dt.date | None = None, registry: Registry | None = None,
+                selfhost: bool = True, **fields: Any) -> list[TrimResult]:
+    """The exact saving from trimming ``trim`` of the prompt's tokens, on each model of :func:`compare`.
 
-    Cached tokens are a kept prefix: the trim removes uncached tokens.  ``response_trim`` shrinks the
-    response too (a shorter prompt often asks for less).  ``article_claim_reached`` says whether the
-    saving is at least 1.5 times the trimmed fraction (the seed article's "10% -> up to 15%").
+    The "before" is exactly the request :func:`compare` prices (every option kept); the "after" is
+    the same request with the uncached prompt tokens trimmed (cached and cache-write tokens are a
+    kept prefix) and the visible response shrunk by ``response_trim``.  ``article_claim_reached``
+    says whether the saving is at least 1.5 times the trimmed fraction (the seed article's claim).
     """
-    fraction = Decimal(str(trim))
-    out_fraction = Decimal(str(response_trim))
+    fraction = _decimal(trim, "trim")
+    out_fraction = _decimal(response_trim, "response trim")
     for name, value in (("trim", fraction), ("response trim", out_fraction)):
         if not Decimal(0) <= value < Decimal(1):
-            raise BadInputError(f"{name} must be a fraction from 0 up to (not including) 1, not {value}")
-    common = dict(batch=batch, requests=requests, as_of=as_of, registry=registry or load_registry())
-    before_all = compare(prompt, models, prompt_tokens=prompt_tokens, response_tokens=response_tokens,
-                         cached_tokens=cached_tokens, **common)
+            raise BadInputError(f"the {name} must be a fraction from 0 up to (not including) 1, not {value}")
+    registry = registry or default_registry()
+    req = _request(prompt, usage, response, response_ratio, fields)
+    counter = _Counter()
     results = []
-    for before in before_all:
-        after_prompt = _trimmed(before.prompt_tokens, fraction)
-        if after_prompt < before.cached_tokens:
+    for target in _targets(prompt, models, req, as_of, registry, selfhost):
+        before_usage, kind, basis = _counted(prompt, req, target, counter)
+        if before_usage.output_tokens == 0 and target.label.startswith("self-hosted:"):
+            continue
+        try:
+            before = target.price(before_usage, kind, basis)
+        except ContextWindowError:
+            if models is not None:
+                raise
+            continue
+        kept = before_usage.cached_tokens + before_usage.cache_write_tokens
+        after_input = _trimmed(before_usage.input_tokens, fraction)
+        if after_input < kept:
             raise BadInputError(
-                f"a {fraction:%} trim of {before.prompt_tokens} tokens cuts into the {before.cached_tokens} cached tokens"
+                f"a {fraction:%} trim of {before_usage.input_tokens} tokens cuts into the {kept} cached "
+                f"and cache-write tokens"
             )
-        after = compare(None, [before.model], prompt_tokens=after_prompt,
-                        response_tokens=_trimmed(before.response_tokens, out_fraction),
-                        cached_tokens=before.cached_tokens, **common)[0]
-        after = after.model_copy(update={"count": before.count, "count_basis": before.count_basis})
+        visible = _trimmed(before_usage.response_tokens, out_fraction)
+        after_usage = Usage(**{**before_usage.model_dump(), "input_tokens": after_input,
+                               "output_tokens": visible + before_usage.reasoning_tokens})
+        after = target.price(after_usage, kind, basis)
         saving = before.total_cost - after.total_cost
         pct = (saving * 100 / before.total_cost).quantize(PCT) if before.total_cost else Decimal(0)
         ratio = (saving / before.total_cost / fraction).quantize(PCT) if fraction and before.total_cost else None
-        reached = bool(ratio is not None and ratio >= Decimal("1.5"))
         results.append(TrimResult(
             model=before.model, trim=fraction, response_trim=out_fraction, before=before, after=after,
-            saving=saving, saving_pct=pct, saving_over_trim=ratio, article_claim_reached=reached,
+            saving=saving, saving_pct=pct, saving_over_trim=ratio,
+            article_claim_reached=bool(ratio is not None and ratio >= Decimal("1.5")),
             explanation=_explain(before, after, fraction, out_fraction, ratio),
         ))
+    results.sort(key=lambda r: (r.before.total_cost, r.model))
     return results
 
 
@@ -385,6 +470,8 @@ def _explain(before: Estimate, after: Estimate, fraction: Decimal, out_fraction:
     if before.cached_tokens:
         return ("the trim removes uncached tokens, which cost more per token than the cached prefix, "
                 "so the saving can exceed the trim")
+    if before.provider == "self-hosted":
+        return "self-hosted: GPU time per token changes with the request's length, so the saving is not linear"
     if ratio > 1:
         return "the response shrinks more than the prompt, so the saving exceeds the prompt trim"
     if out_fraction == fraction:

@@ -1,12 +1,14 @@
 """How a request's tokens turn into money under one price period: the provider's rules, exactly.
 
-Pure arithmetic on token counts and ``Decimal`` rates; no tokenizing, no I/O.
+Pure arithmetic on a :class:`~tokencost.usage.Usage` and ``Decimal`` rates per 1M tokens; no
+tokenizing, no I/O.  Computed in an exact decimal context: a result that would need rounding is an
+error, never a silently rounded number.
 
 Token kinds of a request:
-  * prompt tokens ``P`` = cached (cache reads) + cache writes + ordinary input.
+  * input tokens ``P`` = cached (cache reads) + cache writes + ordinary input.
     A prompt cache holds a prefix, so cached tokens are positions 1..C of the
     prompt, cache writes C+1..C+W and ordinary input the rest.
-  * output tokens = visible response + hidden reasoning (billed as output).
+  * output tokens = visible response + hidden reasoning (all billed as output).
 
 Rules applied, in order: the context-length tier chosen by ``P``
 (``whole_request``: every token at the tier's rates; ``excess_only``: each
@@ -19,59 +21,18 @@ reported in ``notes`` so it is never silent.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import Decimal, localcontext
+from typing import TYPE_CHECKING
 
 from .errors import BadInputError
-from .registry import Priced, per_tokens
-from .schema import PricePeriod, Tier
+from .money import EXACT
+from .usage import Usage
+
+if TYPE_CHECKING:  # only for annotations: importing the schema costs start-up time
+    from .registry import Priced
+    from .schema import PricePeriod, Tier
 
 ONE_M = 1_000_000
-
-
-@dataclass(frozen=True)
-class Usage:
-    """Token counts of one request."""
-
-    prompt_tokens: int
-    output_tokens: int = 0
-    cached_tokens: int = 0
-    cache_write_tokens: int = 0
-    reasoning_tokens: int = 0
-
-    def __post_init__(self) -> None:
-        for name in ("prompt_tokens", "output_tokens", "cached_tokens", "cache_write_tokens", "reasoning_tokens"):
-            value = getattr(self, name)
-            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-                raise BadInputError(f"{name} must be a whole number of tokens >= 0, not {value!r}")
-        if self.cached_tokens + self.cache_write_tokens > self.prompt_tokens:
-            raise BadInputError(
-                f"cached ({self.cached_tokens}) plus cache-write ({self.cache_write_tokens}) tokens "
-                f"exceed the prompt's {self.prompt_tokens} tokens"
-            )
-
-    @property
-    def uncached_tokens(self) -> int:
-        return self.prompt_tokens - self.cached_tokens - self.cache_write_tokens
-
-    @property
-    def billed_output_tokens(self) -> int:
-        return self.output_tokens + self.reasoning_tokens
-
-
-@dataclass(frozen=True)
-class Options:
-    """Which of a provider's price lists to use."""
-
-    batch: bool = False
-    service_tier: str | None = None
-    cache_ttl: str = "5m"
-    uplift: str | None = None
-
-    def __post_init__(self) -> None:
-        if self.cache_ttl not in ("5m", "1h"):
-            raise BadInputError(f"cache_ttl must be '5m' or '1h', not {self.cache_ttl!r}")
-        if self.batch and self.service_tier:
-            raise BadInputError("batch and a service tier are separate price lists: choose one")
 
 
 @dataclass
@@ -91,14 +52,13 @@ class Charge:
         return self.input + self.cache_read + self.cache_write + self.output
 
 
-def _rate_table(period: PricePeriod, tier: Tier | None, options: Options, notes: list[str]) -> dict[str, Decimal]:
-    """The per-1M rates for each token kind under ``tier`` and ``options``."""
+def _rate_table(priced: Priced, tier: Tier | None, options: Usage, notes: list[str]) -> dict[str, Decimal | None]:
+    """The per-1M rates for each token kind under ``tier`` and the usage's price-list options."""
+    period = priced.period
     src = tier or period
-    unit = period.unit
 
     def get(name: str) -> Decimal | None:
-        value = getattr(src, name, None)
-        return None if value is None else per_tokens(value, unit, ONE_M)
+        return getattr(src, name, None)
 
     rates = {"input": get("input"), "output": get("output"), "cache_read": get("cache_read"),
              "cache_write": get("cache_write_1h" if options.cache_ttl == "1h" else "cache_write")}
@@ -116,16 +76,18 @@ def _rate_table(period: PricePeriod, tier: Tier | None, options: Options, notes:
         service = period.service_tiers.get(options.service_tier)
         if service is None:
             known = ", ".join(sorted(period.service_tiers)) or "none"
-            raise BadInputError(f"no service tier {options.service_tier!r} for this model (published: {known})")
+            raise BadInputError(
+                f"{priced.key} has no service tier {options.service_tier!r} (published: {known})"
+            )
         for name in ("input", "output", "cache_read", "cache_write"):
             value = getattr(service, name)
             if value is not None:
-                rates[name] = per_tokens(value, unit, ONE_M)
+                rates[name] = value
     if options.uplift:
         found = [u for u in period.uplifts if u.name == options.uplift]
         if not found:
             known = ", ".join(u.name for u in period.uplifts) or "none"
-            raise BadInputError(f"no uplift {options.uplift!r} for this model (published: {known})")
+            raise BadInputError(f"{priced.key} has no uplift {options.uplift!r} (published: {known})")
         rates = {k: (None if v is None else v * found[0].multiplier) for k, v in rates.items()}
         notes.append(f"{found[0].name} uplift x{found[0].multiplier}: {found[0].description}")
     return rates
@@ -144,26 +106,31 @@ def _cost(tokens: int, rate_per_1m: Decimal | None) -> Decimal:
     return Decimal(0) if not tokens else tokens * rate_per_1m / ONE_M
 
 
-def tier_for(period: PricePeriod, prompt_tokens: int) -> Tier | None:
+def tier_for(period: PricePeriod, input_tokens: int) -> Tier | None:
     """The highest tier whose threshold the prompt exceeds (``None``: base rates)."""
     chosen = None
     for tier in period.tiers:
-        if prompt_tokens > tier.above_prompt_tokens:
+        if input_tokens > tier.above_prompt_tokens:
             chosen = tier
     return chosen
 
 
-def charge(priced: Priced, usage: Usage, options: Options = Options()) -> Charge:
-    """The exact charge for one request, in the price period's currency."""
+def charge(priced: Priced, usage: Usage) -> Charge:
+    """The exact charge for one request, in the price period's currency (``usage.requests`` is not applied)."""
+    with localcontext(EXACT):
+        return _charge(priced, usage)
+
+
+def _charge(priced: Priced, usage: Usage) -> Charge:
     period = priced.period
     notes: list[str] = []
-    tier = tier_for(period, usage.prompt_tokens)
+    tier = tier_for(period, usage.input_tokens)
     whole = tier is not None and tier.rule == "whole_request"
-    rates = _fill_missing(_rate_table(period, tier if whole else None, options, notes), usage, notes)
+    rates = _fill_missing(_rate_table(priced, tier if whole else None, usage, notes), usage, notes)
     result = Charge(rates=dict(rates), notes=notes)
     if tier is not None:
         result.tier = f"prompt > {tier.above_prompt_tokens:,} tokens ({tier.rule})"
-    result.output = _cost(usage.billed_output_tokens, rates["output"])
+    result.output = _cost(usage.output_tokens, rates["output"])
     if tier is None or whole:
         result.input = _cost(usage.uncached_tokens, rates["input"])
         result.cache_read = _cost(usage.cached_tokens, rates["cache_read"])
@@ -173,12 +140,12 @@ def charge(priced: Priced, usage: Usage, options: Options = Options()) -> Charge
     bands = [(0, None)] + [(t.above_prompt_tokens, t) for t in period.tiers]
     segments = (("cache_read", 0, usage.cached_tokens),
                 ("cache_write", usage.cached_tokens, usage.cached_tokens + usage.cache_write_tokens),
-                ("input", usage.cached_tokens + usage.cache_write_tokens, usage.prompt_tokens))
+                ("input", usage.cached_tokens + usage.cache_write_tokens, usage.input_tokens))
     for i, (start, band_tier) in enumerate(bands):
-        end = min(bands[i + 1][0], usage.prompt_tokens) if i + 1 < len(bands) else usage.prompt_tokens
+        end = min(bands[i + 1][0], usage.input_tokens) if i + 1 < len(bands) else usage.input_tokens
         if end <= start:
             continue
-        band_rates = _fill_missing(_rate_table(period, band_tier, options, []), usage, [])
+        band_rates = _fill_missing(_rate_table(priced, band_tier, usage, []), usage, [])
         for kind, lo, hi in segments:
             overlap = min(hi, end) - max(lo, start)
             if overlap > 0:

@@ -19,18 +19,20 @@ from decimal import Decimal
 from functools import cached_property
 from importlib import resources
 from pathlib import Path
-from typing import TypeVar
-
-from pydantic import BaseModel, ValidationError
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from .errors import BadInputError, PriceFileError, UnknownModelError
-from .schema import UNIT_TOKENS, Conversion, ModelEntry, PriceFile, PricePeriod, Provider
+
+if TYPE_CHECKING:  # the schema (pydantic models) is imported when a file is first parsed
+    from pydantic import BaseModel
+
+    from .schema import Conversion, ModelEntry, PriceFile, PricePeriod, Provider
 
 PRICING_PATH_ENV = "TOKENCOST_PRICING_PATH"
 
-M = TypeVar("M", bound=BaseModel)
+M = TypeVar("M", bound="BaseModel")
 
-#: Rate fields of a price period, in the order outputs show them.
+#: Rate fields of a price period, in the order outputs show them (the schema declares them).
 RATE_FIELDS = ("input", "output", "cache_read", "cache_write", "cache_write_1h", "batch_input", "batch_output")
 
 
@@ -42,21 +44,20 @@ def shipped_pricing_dir() -> Path:
     return Path(__file__).resolve().parent.parent / "pricing"
 
 
-def per_tokens(value: Decimal, unit: str, tokens: int) -> Decimal:
-    """Convert a rate quoted per ``unit`` ("1K"/"1M") to a rate per ``tokens`` tokens, exactly."""
-    quoted = UNIT_TOKENS[unit]
-    return value * tokens / quoted if tokens % quoted else value * (tokens // quoted)
+def per_tokens(value_per_1m: Decimal, tokens: int) -> Decimal:
+    """A rate per 1M tokens as a rate per ``tokens`` tokens, exactly (1K: ``/ 1000``)."""
+    return value_per_1m * tokens / 1_000_000 if 1_000_000 % tokens == 0 else value_per_1m * tokens / 1_000_000
 
 
 @dataclass(frozen=True)
 class Priced:
-    """A model with the price period in force on a date.  Rates are ``Decimal``."""
+    """A model with the price period in force on ``as_of``.  Rates are ``Decimal`` per 1M tokens."""
 
     provider_info: Provider
     model: ModelEntry
     period: PricePeriod
     conversion: Conversion | None
-    origin: Path
+    as_of: dt.date
 
     @property
     def provider(self) -> str:
@@ -95,7 +96,7 @@ class Priced:
         return self.period.effective
 
     @property
-    def as_of(self) -> dt.date:
+    def checked(self) -> dt.date:
         """The date this price was last checked against its source."""
         return self.period.checked
 
@@ -106,7 +107,7 @@ class Priced:
     def rate(self, name: str, per: int = 1_000_000) -> Decimal | None:
         """Rate ``name`` (e.g. ``"cache_read"``) per ``per`` tokens in the period's currency."""
         value = getattr(self.period, name)
-        return None if value is None else per_tokens(value, self.period.unit, per)
+        return None if value is None else per_tokens(value, per)
 
     def rate_usd(self, name: str, per: int = 1_000_000) -> Decimal | None:
         """Like :meth:`rate`, converted to USD with the provider's stated conversion."""
@@ -140,6 +141,9 @@ class _Model:
     provider: Provider
     entry: ModelEntry
     origin: Path
+    #: Names that resolve to this entry: its id and aliases, plus a shipped entry's aliases that a
+    #: user override did not repeat (an override changes prices, never what other names mean).
+    names: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -155,6 +159,7 @@ class Registry:
     _conversions: dict[tuple[str, str], Conversion] = field(default_factory=dict)
     _models: dict[str, _Model] = field(default_factory=dict)
     _deferred: dict[str, Path] = field(default_factory=dict)
+    _by_provider: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def add(self, price_file: PriceFile, origin: Path, *, shipped: bool = False) -> None:
         """Add a parsed file; a shipped file never replaces what a user file defined."""
@@ -163,17 +168,27 @@ class Registry:
         put = dict.setdefault if shipped else dict.__setitem__
         put(self._providers, provider.id, provider)
         for conversion in price_file.conversions:
-            put(self._conversions, (provider.id, conversion.unit), conversion)
+            put(self._conversions, (provider.id, conversion.billing_unit), conversion)
         for entry in price_file.models:
-            put(self._models, f"{provider.id}:{entry.id}", _Model(provider, entry, origin))
+            key = f"{provider.id}:{entry.id}"
+            names = {entry.id, *entry.aliases}
+            if key in self._models:  # the other side of an override: keep every name either gave
+                names |= self._models[key].names
+            if shipped and key in self._models:
+                self._models[key].names = frozenset(names)
+            else:
+                self._models[key] = _Model(provider, entry, origin, frozenset(names))
+        self._by_provider.clear()
         self.__dict__.pop("_index", None)
 
     def defer(self, path: Path) -> None:
         """Register a shipped file (named ``<provider id>.toml``) to parse when first needed."""
-        self._deferred[path.stem] = path
+        self._deferred[path.stem.lower()] = path
 
     def _load(self, provider_id: str | None = None) -> None:
         """Parse the deferred shipped file of ``provider_id`` (all of them when ``None``)."""
+        if not self._deferred:
+            return
         wanted = list(self._deferred) if provider_id is None else [provider_id] if provider_id in self._deferred else []
         problems: list[str] = []
         for pid in wanted:
@@ -191,7 +206,7 @@ class Registry:
         return sorted(self._providers.values(), key=lambda p: p.id)
 
     def provider(self, provider_id: str) -> Provider:
-        pid = provider_id.lower()
+        pid = _text(provider_id, "provider").lower()
         self._load(pid)
         if pid not in self._providers:
             self._load()
@@ -204,17 +219,23 @@ class Registry:
 
     def models(self, provider: str | None = None, as_of: dt.date | None = None) -> list[Priced]:
         """Every model (of one provider) priced on ``as_of``; models not yet priced then are left out."""
-        if provider is not None:
-            self.provider(provider)
+        day = _day(as_of)
+        pid = self.provider(provider).id if provider is not None else None
         out = []
         for key in self.keys():
             model = self._models[key]
-            if provider is not None and model.provider.id != provider.lower():
+            if pid is not None and model.provider.id != pid:
                 continue
-            period = _period_on(model.entry, as_of)
+            period = _period_on(model.entry, day)
             if period is not None:
-                out.append(self._priced(model, period))
+                out.append(self._priced(model, period, day))
         return out
+
+    def earliest(self) -> dt.date | None:
+        """The first date any model has a price."""
+        self._load()
+        dates = [m.entry.prices[0].effective for m in self._models.values()]
+        return min(dates) if dates else None
 
     def get(self, ref: str, as_of: dt.date | None = None) -> Priced:
         """Look up ``provider:model``, a bare model id or an alias, priced on ``as_of`` (default today).
@@ -223,23 +244,25 @@ class Registry:
         providers match, the maker's own entry (the one without ``family``) wins,
         and with no single maker the error lists the candidates.
         """
+        day = _day(as_of)
         model = self._models[self.resolve(ref)]
-        period = _period_on(model.entry, as_of)
+        period = _period_on(model.entry, day)
         if period is None:
             first = model.entry.prices[0].effective
             raise BadInputError(
-                f"{model.provider.id}:{model.entry.id} has no price in force on {as_of}; "
+                f"{model.provider.id}:{model.entry.id} has no price in force on {day}; "
                 f"its first price period starts {first}"
             )
-        return self._priced(model, period)
+        return self._priced(model, period, day)
 
     def resolve(self, ref: str) -> str:
         """The ``provider:id`` key ``ref`` names, or :class:`UnknownModelError`."""
-        text = ref.strip().lower()
+        text = _text(ref, "model id").strip().lower()
         if not text:
             raise UnknownModelError("empty model id")
         if ":" in text:
             provider, _, name = text.partition(":")
+            provider = provider.strip()
             self._load(provider)
             if provider not in self._providers:
                 if text.replace(":", "-") in self._index:  # a bare id with ':' (Bedrock's "...-v1:0")
@@ -247,12 +270,10 @@ class Registry:
                 raise UnknownModelError(
                     f"unknown provider {provider!r} in {ref!r}" + _did_you_mean(provider, self._providers)
                 )
-            name = name.replace(":", "-")
-            own = {k: m for k, m in self._models.items() if m.provider.id == provider}
-            hits = [k for k, m in sorted(own.items()) if name in (m.entry.id, *m.entry.aliases)]
-            hits = hits or [k for k, m in sorted(own.items()) if name == m.entry.family]
-            if hits:
-                return hits[0]
+            own = self._provider_index(provider)
+            hit = own.get(name.strip().replace(":", "-"))
+            if hit is not None:
+                return hit
             raise UnknownModelError(f"unknown model {ref!r}" + _did_you_mean(text, own))
         hits = self._index.get(text, [])
         if len(hits) == 1:
@@ -267,25 +288,60 @@ class Registry:
             f"model {ref!r} is ambiguous: it could be {', '.join(sorted(hits))}; name one with provider:model"
         )
 
+    def _provider_index(self, provider: str) -> dict[str, str]:
+        """One provider's ids and aliases (then families) to keys, built once per provider."""
+        index = self._by_provider.get(provider)
+        if index is None:
+            index = {}
+            own = sorted((k, m) for k, m in self._models.items() if m.provider.id == provider)
+            for key, model in own:
+                if model.entry.family:
+                    index.setdefault(model.entry.family, key)
+            for key, model in own:
+                for name in sorted(model.names):
+                    index[name] = key
+            self._by_provider[provider] = index
+        return index
+
     @cached_property
     def _index(self) -> dict[str, list[str]]:
         """Every id, alias and family name, to the keys it names (parses every file)."""
         self._load()
         index: dict[str, list[str]] = {}
         for key, model in sorted(self._models.items()):
-            for name in {model.entry.id, *model.entry.aliases, model.entry.family} - {None}:
+            for name in sorted(model.names | ({model.entry.family} - {None})):
                 index.setdefault(name, []).append(key)
         return index
 
-    def _priced(self, model: _Model, period: PricePeriod) -> Priced:
+    def _priced(self, model: _Model, period: PricePeriod, day: dt.date) -> Priced:
         conversion = self._conversions.get((model.provider.id, period.currency))
-        return Priced(model.provider, model.entry, period, conversion, model.origin)
+        return Priced(model.provider, model.entry, period, conversion, day)
 
 
-def _period_on(entry: ModelEntry, as_of: dt.date | None) -> PricePeriod | None:
-    day = as_of or dt.date.today()
-    in_force = [p for p in entry.prices if p.effective <= day]
-    return in_force[-1] if in_force else None
+def _text(value: object, what: str) -> str:
+    if not isinstance(value, str):
+        raise BadInputError(f"a {what} must be text, not {type(value).__name__} {value!r}")
+    return value
+
+
+def _day(as_of: object) -> dt.date:
+    """``as_of`` checked: a ``datetime.date`` (today when None)."""
+    if as_of is None:
+        return dt.date.today()
+    if isinstance(as_of, dt.datetime):
+        return as_of.date()
+    if not isinstance(as_of, dt.date):
+        raise BadInputError(f"as_of must be a datetime.date, not {type(as_of).__name__} {as_of!r}")
+    return as_of
+
+
+def _period_on(entry: ModelEntry, day: dt.date) -> PricePeriod | None:
+    found = None
+    for period in entry.prices:  # ascending by effective date (the schema checks)
+        if period.effective > day:
+            break
+        found = period
+    return found
 
 
 def _did_you_mean(text: str, candidates: Iterable[str]) -> str:
@@ -298,11 +354,15 @@ def _did_you_mean(text: str, candidates: Iterable[str]) -> str:
 
 def read_toml_model(path: Path, cls: type[M]) -> M:
     """Parse a TOML data file (floats as ``Decimal``) into ``cls``; every problem names file, entry and field."""
+    from pydantic import ValidationError
+
     try:
         with open(path, "rb") as fh:
             raw = tomllib.load(fh, parse_float=Decimal)
     except OSError as exc:
         raise PriceFileError([f"{path}: cannot read: {exc.strerror or exc}"]) from None
+    except UnicodeDecodeError as exc:
+        raise PriceFileError([f"{path}: not a UTF-8 text file (invalid byte at offset {exc.start})"]) from None
     except tomllib.TOMLDecodeError as exc:
         raise PriceFileError([f"{path}: not valid TOML: {exc}"]) from None
     try:
@@ -313,10 +373,12 @@ def read_toml_model(path: Path, cls: type[M]) -> M:
 
 def read_price_file(path: Path) -> PriceFile:
     """Parse and validate one price file."""
+    from .schema import PriceFile
+
     return read_toml_model(path, PriceFile)
 
 
-def _describe(path: Path, raw: dict, err: dict) -> str:
+def _describe(path: Path, raw: dict[str, Any], err: Any) -> str:
     loc = list(err["loc"])
     where = ""
     if len(loc) >= 2 and isinstance(loc[1], int) and isinstance(raw.get(loc[0]), list):
@@ -329,7 +391,7 @@ def _describe(path: Path, raw: dict, err: dict) -> str:
     field_path = ""
     for part in loc:
         field_path += f"[{part}]" if isinstance(part, int) else (f".{part}" if field_path else str(part))
-    message = err["msg"]
+    message = err["msg"].removeprefix("Value error, ")
     if err["type"] == "extra_forbidden":
         message = "unknown field (check the spelling against docs/pricing-format.md)"
     elif err["type"] == "missing":
@@ -338,12 +400,19 @@ def _describe(path: Path, raw: dict, err: dict) -> str:
 
 
 def pricing_files(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
-    """Expand files and directories (``*.toml`` directly inside, sorted) into files."""
+    """Expand files and directories (``*.toml``, any case, directly inside, sorted) into files."""
+    if isinstance(paths, (str, os.PathLike)):
+        paths = [paths]
     out: list[Path] = []
     for item in paths:
+        if not isinstance(item, (str, os.PathLike)):
+            raise BadInputError(f"a price file path must be text, not {type(item).__name__} {item!r}")
         path = Path(item).expanduser()
         if path.is_dir():
-            out.extend(sorted(p for p in path.glob("*.toml") if p.is_file()))
+            found = sorted(p for p in path.iterdir() if p.suffix.lower() == ".toml" and p.is_file())
+            if not found:
+                raise BadInputError(f"no price files (*.toml) in the folder {str(path)!r}")
+            out.extend(found)
         elif path.exists():
             out.append(path)
         else:
@@ -356,18 +425,49 @@ def user_pricing_paths() -> list[str]:
     return [p for p in value.split(os.pathsep) if p.strip()]
 
 
+#: The default registry and what it was built from (the user's files and their size and mtime).
+_DEFAULT: tuple[tuple[Any, ...], Registry] | None = None
+
+
+def _fingerprint(paths: list[Path]) -> tuple[Any, ...]:
+    out = []
+    for path in paths:
+        try:
+            st = path.stat()
+            out.append((str(path), st.st_size, st.st_mtime_ns))
+        except OSError:
+            out.append((str(path), None, None))
+    return tuple(out)
+
+
+def default_registry() -> Registry:
+    """The process's registry of shipped prices plus ``TOKENCOST_PRICING_PATH``, built once.
+
+    It is rebuilt when the variable, or any file it names, changes (size or modification time).
+    """
+    global _DEFAULT
+    files = pricing_files(user_pricing_paths())
+    key = (os.environ.get(PRICING_PATH_ENV, ""), _fingerprint(files))
+    if _DEFAULT is None or _DEFAULT[0] != key:
+        _DEFAULT = (key, load_registry())
+    return _DEFAULT[1]
+
+
 def load_registry(extra_paths: Sequence[str | os.PathLike[str]] = (), *, shipped: bool = True) -> Registry:
     """The shipped price files, then ``TOKENCOST_PRICING_PATH``, then ``extra_paths`` (later wins).
 
     The user's files are parsed now (raising :class:`PriceFileError` with every problem); the
-    shipped ones when a lookup first needs them.
+    shipped ones when a lookup first needs them.  Each call builds a new registry; functions
+    given no ``registry`` share :func:`default_registry`.
     """
+    if extra_paths is None or isinstance(extra_paths, (bytes, int, float)):
+        raise BadInputError(f"extra price files must be a list of paths, not {extra_paths!r}")
     registry = Registry()
     if shipped:
         for path in pricing_files([shipped_pricing_dir()]):
             registry.defer(path)
     problems: list[str] = []
-    for path in pricing_files([*user_pricing_paths(), *extra_paths]):
+    for path in pricing_files([*user_pricing_paths(), *pricing_paths(extra_paths)]):
         try:
             registry.add(read_price_file(path), path)
         except PriceFileError as exc:
@@ -375,6 +475,11 @@ def load_registry(extra_paths: Sequence[str | os.PathLike[str]] = (), *, shipped
     if problems:
         raise PriceFileError(problems)
     return registry
+
+
+def pricing_paths(paths: str | os.PathLike[str] | Sequence[str | os.PathLike[str]]) -> list[str | os.PathLike[str]]:
+    """One path or many, as a list."""
+    return [paths] if isinstance(paths, (str, os.PathLike)) else list(paths)
 
 
 def validate_files(paths: Sequence[str | os.PathLike[str]]) -> list[str]:
@@ -396,10 +501,15 @@ def validate_files(paths: Sequence[str | os.PathLike[str]]) -> list[str]:
     return problems
 
 
+#: ``stale`` looks back at most this many days (before that there are no LLM prices to check).
+MAX_STALE_DAYS = 36_500
+
+
 def stale(registry: Registry, older_than_days: int, today: dt.date | None = None) -> list[Priced]:
     """Models whose current price was last checked more than ``older_than_days`` ago."""
-    if older_than_days < 0:
-        raise BadInputError(f"--older-than must be zero or more days, not {older_than_days}")
-    day = today or dt.date.today()
+    if isinstance(older_than_days, bool) or not isinstance(older_than_days, int) \
+            or not 0 <= older_than_days <= MAX_STALE_DAYS:
+        raise BadInputError(f"the age must be a whole number of days from 0 to {MAX_STALE_DAYS}, not {older_than_days!r}")
+    day = _day(today)
     cutoff = day - dt.timedelta(days=older_than_days)
-    return [p for p in registry.models(as_of=day) if p.as_of < cutoff]
+    return [p for p in registry.models(as_of=day) if p.checked < cutoff]

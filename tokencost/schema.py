@@ -13,7 +13,7 @@ import re
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 SCHEMA_VERSION = 1
 
@@ -37,18 +37,37 @@ UNIT_TOKENS = {"1K": 1_000, "1M": 1_000_000}
 
 ID_PATTERN = r"^[a-z0-9][a-z0-9._\-/]*$"
 
-NonNegative = Annotated[Decimal, Field(ge=0)]
-Multiplier = Annotated[Decimal, Field(gt=0)]
+#: Bounds on what a price file may say: a rate is at most this per quoted unit of tokens, with at
+#: most ``MAX_RATE_DIGITS`` significant digits (anything larger is a typo, and would not stay exact).
+MAX_RATE = Decimal(1_000_000)
+MAX_RATE_DIGITS = 20
+
+
+def _bounded(value: Decimal) -> Decimal:
+    if not value.is_finite():
+        raise ValueError(f"{value} is not a number")
+    if value > MAX_RATE:
+        raise ValueError(f"{value} is more than {MAX_RATE} per quoted unit; check the magnitude")
+    if len(value.as_tuple().digits) > MAX_RATE_DIGITS and value != value.to_integral_value():
+        raise ValueError(f"{value} has more than {MAX_RATE_DIGITS} significant digits")
+    return value
+
+
+NonNegative = Annotated[Decimal, Field(ge=0, allow_inf_nan=False), AfterValidator(_bounded)]
+Multiplier = Annotated[Decimal, Field(gt=0, allow_inf_nan=False), AfterValidator(_bounded)]
 Url = Annotated[str, Field(pattern=r"^https://\S+$")]
 Currency = Annotated[str, Field(pattern=r"^[A-Z][A-Za-z_]{1,19}$")]
 
+#: Rate fields, in the order outputs show them (declared once, in :class:`_Rates` and :class:`_BatchRates`).
+RATE_FIELDS = ("input", "output", "cache_read", "cache_write", "cache_write_1h", "batch_input", "batch_output")
+
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True, populate_by_name=True)
 
 
-class Rates(_Strict):
-    """One set of per-token rates, in the period's unit and currency."""
+class _Rates(_Strict):
+    """One set of per-token rates, per 1M tokens in the period's currency once loaded."""
 
     input: NonNegative
     output: NonNegative
@@ -57,7 +76,12 @@ class Rates(_Strict):
     cache_write_1h: NonNegative | None = None
 
 
-class Tier(_Strict):
+class _BatchRates(_Rates):
+    batch_input: NonNegative | None = None
+    batch_output: NonNegative | None = None
+
+
+class Tier(_BatchRates):
     """Rates that apply once the prompt is longer than ``above_prompt_tokens``.
 
     ``rule = "whole_request"``: every token of the request is billed at the
@@ -68,16 +92,9 @@ class Tier(_Strict):
 
     above_prompt_tokens: Annotated[int, Field(gt=0)]
     rule: Literal["whole_request", "excess_only"] = "whole_request"
-    input: NonNegative
-    output: NonNegative
-    cache_read: NonNegative | None = None
-    cache_write: NonNegative | None = None
-    cache_write_1h: NonNegative | None = None
-    batch_input: NonNegative | None = None
-    batch_output: NonNegative | None = None
 
 
-class ServiceTier(Rates):
+class ServiceTier(_Rates):
     """A named service tier with its own rates (OpenAI ``flex``/``priority``)."""
 
 
@@ -89,25 +106,50 @@ class Uplift(_Strict):
     description: str
 
 
-class PricePeriod(_Strict):
-    """The rates in force from ``effective`` until the next period starts."""
+def _per_1m(data: dict, factor: int) -> dict:
+    """A copy of ``data`` with every rate field multiplied by ``factor`` (exact: an integer)."""
+    out = dict(data)
+    for name in RATE_FIELDS:
+        if out.get(name) is not None and isinstance(out[name], (Decimal, int)):
+            out[name] = out[name] * factor
+    return out
+
+
+class PricePeriod(_BatchRates):
+    """The rates in force from ``effective`` until the next period starts.
+
+    Files quote rates per 1K or per 1M tokens (``unit``, kept as ``quoted_per``); once loaded every
+    rate here is per 1M tokens, converted exactly.
+    """
 
     effective: dt.date
-    unit: Literal["1K", "1M"]
+    quoted_per: Literal["1K", "1M"] = Field(alias="unit")
     currency: Currency = "USD"
-    input: NonNegative
-    output: NonNegative
-    cache_read: NonNegative | None = None
-    cache_write: NonNegative | None = None
-    cache_write_1h: NonNegative | None = None
-    batch_input: NonNegative | None = None
-    batch_output: NonNegative | None = None
     tiers: list[Tier] = []
     service_tiers: dict[str, ServiceTier] = {}
     uplifts: list[Uplift] = []
     source: Url
     checked: dt.date
     note: str = ""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _rates_per_1m(cls, data):
+        """Rates quoted per 1K tokens become per 1M tokens (times 1000, exact) before validation."""
+        if not isinstance(data, dict) or data.get("unit", data.get("quoted_per")) != "1K":
+            return data
+        out = _per_1m(data, 1000)
+        if isinstance(out.get("tiers"), list):
+            out["tiers"] = [_per_1m(t, 1000) if isinstance(t, dict) else t for t in out["tiers"]]
+        if isinstance(out.get("service_tiers"), dict):
+            out["service_tiers"] = {k: _per_1m(t, 1000) if isinstance(t, dict) else t
+                                    for k, t in out["service_tiers"].items()}
+        return out
+
+    @property
+    def unit(self) -> str:
+        """Deprecated: the unit the source quotes (``quoted_per``); the rates here are per 1M."""
+        return "1M"
 
     @field_validator("tiers")
     @classmethod
@@ -160,9 +202,9 @@ class ModelEntry(_Strict):
 
 
 class Conversion(_Strict):
-    """How a provider's own billing unit (credits, DBUs) converts to money."""
+    """How a provider's own billing unit (credits, DBUs) converts to money (``unit`` in files)."""
 
-    unit: Currency
+    billing_unit: Currency = Field(alias="unit")
     to: Currency = "USD"
     rate: Multiplier
     source: Url
@@ -194,7 +236,7 @@ class PriceFile(_Strict):
                 if name in seen:
                     raise ValueError(f"id or alias {name!r} used by both {seen[name]!r} and {model.id!r}")
                 seen[name] = model.id
-        units = {c.unit for c in self.conversions}
+        units = {c.billing_unit for c in self.conversions}
         for model in self.models:
             for period in model.prices:
                 if period.currency not in units and not _is_iso_currency(period.currency):
