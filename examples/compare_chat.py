@@ -8,4 +8,4 @@ from tokencost import compare
 messages = json.loads(Path(__file__).with_name("chat.json").read_text(encoding="utf-8"))["messages"]
 models = ["openai:gpt-4o-mini", "anthropic:claude-haiku-4-5", "bedrock:llama-3.3-70b", "groq:llama-3.3-70b-versatile"]
 for est in compare(messages, models, response_tokens=150):
-    print(f"{est.model:38} {est.prompt_tokens:5} tokens ({est.count:11})  ${est.total_cost}")
+    print(f"{est.model:38} {est.input_tokens:5} tokens ({est.count:11})  ${est.total_cost}")

@@ -9,6 +9,6 @@ cases = {
 }
 for label, kw in cases.items():
     print(label)
-    for r in trim_saving(None, ["openai:gpt-4o", "gemini:gemini-2.5-pro"], trim=0.10, **kw):
+    for r in trim_saving(None, ["openai:gpt-4.1", "gemini:gemini-2.5-pro"], trim=0.10, **kw):
         verdict = "reaches 15%" if r.article_claim_reached else "below 15%"
         print(f"  {r.model:24} saves {r.saving_pct:7.3f}%  ({verdict}): {r.explanation}")

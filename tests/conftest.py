@@ -59,3 +59,21 @@ def isolated_env(monkeypatch, tmp_path, _session_cache):
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     monkeypatch.setenv("TIKTOKEN_CACHE_DIR", str(tmp_path / "tiktoken-cache"))
     yield
+
+
+def run_cli(*args: str, input: str | bytes | None = None) -> tuple[int, str, str]:
+    """Run the ``tokencost`` command in-process; returns (exit code, stdout, stderr)."""
+    from click.testing import CliRunner
+
+    from tokencost.cli import cli
+
+    result = CliRunner().invoke(cli, list(args), input=input, prog_name="tokencost")
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return result.exit_code, result.stdout, result.stderr
+
+
+@pytest.fixture
+def invoke():
+    """The one CLI harness of the test suite (:func:`run_cli`)."""
+    return run_cli

@@ -54,7 +54,9 @@ def test_a_failed_atomic_write_keeps_the_old_file(tmp_path, monkeypatch):
     def broken_replace(src, dst):
         raise OSError("disk full")
 
-    monkeypatch.setattr(outputs.os, "replace", broken_replace)
+    import tokencost._fs as fs
+
+    monkeypatch.setattr(fs.os, "replace", broken_replace)
     with pytest.raises(OSError):
         outputs.write_atomic(target, "new")
     assert target.read_text() == "old"

@@ -13,7 +13,7 @@ import re
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, AliasChoices, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 SCHEMA_VERSION = 1
 
@@ -123,7 +123,8 @@ class PricePeriod(_BatchRates):
     """
 
     effective: dt.date
-    quoted_per: Literal["1K", "1M"] = Field(alias="unit")
+    quoted_per: Literal["1K", "1M"] = Field(validation_alias=AliasChoices("unit", "quoted_per"),
+                                            serialization_alias="quoted_per")
     currency: Currency = "USD"
     tiers: list[Tier] = []
     service_tiers: dict[str, ServiceTier] = {}
@@ -136,7 +137,7 @@ class PricePeriod(_BatchRates):
     @classmethod
     def _rates_per_1m(cls, data):
         """Rates quoted per 1K tokens become per 1M tokens (times 1000, exact) before validation."""
-        if not isinstance(data, dict) or data.get("unit", data.get("quoted_per")) != "1K":
+        if not isinstance(data, dict) or data.get("unit") != "1K":  # "quoted_per": already converted
             return data
         out = _per_1m(data, 1000)
         if isinstance(out.get("tiers"), list):
@@ -204,7 +205,8 @@ class ModelEntry(_Strict):
 class Conversion(_Strict):
     """How a provider's own billing unit (credits, DBUs) converts to money (``unit`` in files)."""
 
-    billing_unit: Currency = Field(alias="unit")
+    billing_unit: Currency = Field(validation_alias=AliasChoices("unit", "billing_unit"),
+                                   serialization_alias="billing_unit")
     to: Currency = "USD"
     rate: Multiplier
     source: Url
