@@ -22,7 +22,7 @@ _PUBLIC = {
     "estimate": "estimator",
     "compare": "estimator",
     "trim_saving": "estimator",
-    "Estimate": "estimator",
+    "Estimate": "results",
     "count_tokens": "counting",
     "count_message_tokens": "counting",
     "load_registry": "registry",
@@ -32,8 +32,8 @@ _PUBLIC = {
 }
 #: Names exported before 0.2, kept working with a DeprecationWarning: name -> (module, where it lives now).
 _DEPRECATED = {
-    "Comparison": "estimator",
-    "TrimResult": "estimator",
+    "Comparison": "results",
+    "TrimResult": "results",
     "to_dataframe": "estimator",
     "tokenizer_for": "counting",
     "count_messages": "messages",
@@ -56,7 +56,8 @@ __all__ = ["__version__", *_PUBLIC]
 if TYPE_CHECKING:
     from .counting import count_message_tokens, count_tokens
     from .errors import BadInputError, TokencostError
-    from .estimator import Estimate, compare, estimate, price, trim_saving
+    from .estimator import compare, estimate, price, trim_saving
+    from .results import Estimate
     from .registry import Registry, load_registry
     from .usage import Usage
 

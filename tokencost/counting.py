@@ -10,17 +10,17 @@ from collections.abc import Sequence
 from typing import Any
 
 from .errors import BadInputError, TokenizerUnavailable
-from .registry import Registry, default_registry
+from .messages import count_messages
+from .registry import Registry, default_models, default_registry
+from .tokenizers import get_tokenizer
 
 
 def _tokenizer_name(model: str, registry: Registry | None) -> str:
-    return (registry or default_registry()).get(model).tokenizer
+    return (registry or default_registry()).tokenizer_of(model)
 
 
 def tokenizer_for(model: str, registry: Registry | None = None) -> Any:
     """The tokenizer ``model`` is billed with: ``name``, ``exact``, ``count``, ``count_batch``, ``basis``."""
-    from .tokenizers import get_tokenizer
-
     return get_tokenizer(_tokenizer_name(model, registry))
 
 
@@ -33,8 +33,6 @@ def count_tokens(text: str, model: str, registry: Registry | None = None) -> int
 
 def count_message_tokens(messages: Sequence[dict[str, Any]], model: str, registry: Registry | None = None) -> Any:
     """Tokens of a chat request as the provider bills it, framing tokens included (a ``MessageCount``)."""
-    from .messages import count_messages
-
     entry = (registry or default_registry()).get(model).model
     return count_messages(messages, entry.tokenizer, image_rule=entry.image_rule)
 
@@ -46,8 +44,6 @@ def count_prompt(prompt: str | Sequence[dict[str, Any]], tokenizer: str,
     When the exact tokenizer's optional package is missing, the count falls back to the
     characters approximation and the basis says which package gives the exact count.
     """
-    from .tokenizers import get_tokenizer
-
     try:
         tok = get_tokenizer(tokenizer)
         missing = ""
@@ -57,8 +53,6 @@ def count_prompt(prompt: str | Sequence[dict[str, Any]], tokenizer: str,
     basis = missing + (tok.basis if tok.exact else f"{tok.basis}; error: {tok.error or 'not measurable'}")
     if isinstance(prompt, str):
         return tok.count(prompt), "exact" if tok.exact else "approximate", basis
-    from .messages import count_messages
-
     counted = count_messages(prompt, tok.name, image_rule=image_rule)
     if counted.uncounted_parts:
         basis += f"; not counted: {', '.join(counted.uncounted_parts)}"
@@ -73,8 +67,7 @@ def count_sources(paths: Sequence[str], models: Sequence[str] | None = None, *, 
     One row per model (``each=False``: items, tokens, exact, basis) or per counted item; each
     tokenizer counts the inputs once, however many models share it.
     """
-    from .estimator import default_models
-    from .tokenizers import count_files, get_tokenizer
+    from .tokenizers import count_files
 
     registry = registry or default_registry()
     targets = [registry.get(m) for m in models] if models else default_models(registry)

@@ -13,95 +13,24 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal, localcontext
-from typing import Any, Literal
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict
-
+from .counting import count_prompt
 from .errors import BadInputError, ContextWindowError
-from .money import EXACT, Money
+from .money import EXACT
 from .pricing_rules import charge
-from .registry import Priced, Registry, default_registry
+from .registry import Priced, Registry, default_models, default_registry
+from .results import Comparison, Estimate, TrimResult, to_dataframe
 from .usage import MAX_REQUESTS, Usage
+
+__all__ = ["ARTICLE_CLAIM", "Comparison", "Estimate", "TrimResult", "compare", "default_models", "estimate", "price",
+           "price_usage", "to_dataframe", "trim_saving", "volume"]
 
 Prompt = str | Sequence[dict[str, Any]]
 
 #: Keywords that text-based calls accept besides the :class:`Usage` fields: ``prompt_tokens``
 #: (the prompt's count, when there is no text) and ``response_tokens`` (the visible response).
 _EXTRA_FIELDS = ("prompt_tokens", "response_tokens")
-
-
-class Estimate(BaseModel):
-    """The cost of ``requests`` identical requests to one model.  Every amount is USD ``Decimal``."""
-
-    model_config = ConfigDict(frozen=True)
-
-    model: str
-    provider: str
-    name: str
-    tokenizer: str
-    count: Literal["exact", "approximate"]
-    count_basis: str
-    input_tokens: int
-    cached_tokens: int
-    cache_write_tokens: int
-    output_tokens: int
-    reasoning_tokens: int
-    requests: int
-    batch: bool
-    service_tier: str | None
-    tier: str | None
-    currency: Literal["USD"] = "USD"
-    billed_in: str
-    usd_per_unit: Money
-    rates_per_1m: dict[str, Money | None]
-    input_cost: Money
-    cache_read_cost: Money
-    cache_write_cost: Money
-    output_cost: Money
-    cost_per_request: Money
-    total_cost: Money
-    as_of: dt.date
-    price_effective: dt.date
-    price_checked: dt.date
-    source: str
-    notes: list[str]
-
-    @property
-    def prompt_tokens(self) -> int:
-        """Deprecated name of :attr:`input_tokens`."""
-        return self.input_tokens
-
-    @property
-    def response_tokens(self) -> int:
-        """Visible output tokens: :attr:`output_tokens` less :attr:`reasoning_tokens`."""
-        return self.output_tokens - self.reasoning_tokens
-
-    @property
-    def price_as_of(self) -> dt.date:
-        """Deprecated name of :attr:`price_checked` (the date the price was verified)."""
-        return self.price_checked
-
-
-class Comparison(list[Estimate]):
-    """Estimates, cheapest first; ``left_out`` names the models that could not take the request."""
-
-    left_out: list[str]
-
-    def __init__(self, estimates: Sequence[Estimate] = (), left_out: Sequence[str] = ()) -> None:
-        super().__init__(estimates)
-        self.left_out = list(left_out)
-
-    def to_dataframe(self) -> Any:
-        return to_dataframe(self)
-
-
-def to_dataframe(estimates: Sequence[Estimate]) -> Any:
-    """A pandas DataFrame with the same columns as the CSV; money columns hold ``Decimal`` objects."""
-    import pandas as pd
-
-    from .rows import estimate_rows
-
-    return pd.DataFrame(estimate_rows(estimates).rows)
 
 
 def volume(requests_per_day: int | None = None, days: int | None = None) -> int:
@@ -285,8 +214,6 @@ class _Counter:
         self._seen: dict[tuple[int, str, str | None], tuple[int, str, str]] = {}
 
     def __call__(self, what: Prompt, tokenizer: str, image_rule: str | None = None) -> tuple[int, str, str]:
-        from .counting import count_prompt
-
         key = (id(what), tokenizer, image_rule)
         if key not in self._seen:
             self._seen[key] = count_prompt(what, tokenizer, image_rule=image_rule)
@@ -300,11 +227,6 @@ def _counted(prompt: Prompt | None, req: _Request, target: _Target, counter: _Co
         input_tokens, kind, basis = counter(prompt, target.tokenizer, target.image_rule)
     response_tokens = counter(req.response, target.tokenizer)[0] if req.response is not None else req.response_tokens
     return _usage_for(req, input_tokens, response_tokens), kind, basis
-
-
-def default_models(registry: Registry, as_of: dt.date | None = None) -> list[Priced]:
-    """The default comparison set: the models the price files mark ``compare = true``."""
-    return [p for p in registry.models(as_of=as_of) if p.model.compare]
 
 
 def _targets(prompt: Prompt | None, models: Sequence[str] | None, req: _Request, as_of: dt.date | None,
@@ -376,23 +298,6 @@ def estimate(prompt: Prompt | None, model: str, *, response: str | None = None,
 
 
 # --- trimming -------------------------------------------------------------------------------------
-
-
-class TrimResult(BaseModel):
-    """What trimming the prompt (and perhaps the response) saves on one model."""
-
-    model_config = ConfigDict(frozen=True)
-
-    model: str
-    trim: Money
-    response_trim: Money
-    before: Estimate
-    after: Estimate
-    saving: Money
-    saving_pct: Money
-    saving_over_trim: Money | None
-    article_claim_reached: bool
-    explanation: str
 
 
 #: Percentages and ratios are rounded to this step (money itself is never rounded).

@@ -160,6 +160,7 @@ class Registry:
     _models: dict[str, _Model] = field(default_factory=dict)
     _deferred: dict[str, Path] = field(default_factory=dict)
     _by_provider: dict[str, dict[str, str]] = field(default_factory=dict)
+    _resolved: dict[str, str] = field(default_factory=dict)  # what each ref typed so far resolved to
 
     def add(self, price_file: PriceFile, origin: Path, *, shipped: bool = False) -> None:
         """Add a parsed file; a shipped file never replaces what a user file defined."""
@@ -179,6 +180,7 @@ class Registry:
             else:
                 self._models[key] = _Model(provider, entry, origin, frozenset(names))
         self._by_provider.clear()
+        self._resolved.clear()
         self.__dict__.pop("_index", None)
 
     def defer(self, path: Path) -> None:
@@ -206,7 +208,7 @@ class Registry:
         return sorted(self._providers.values(), key=lambda p: p.id)
 
     def provider(self, provider_id: str) -> Provider:
-        pid = _text(provider_id, "provider").lower()
+        pid = _text(provider_id, "provider").strip().lower()
         self._load(pid)
         if pid not in self._providers:
             self._load()
@@ -257,6 +259,17 @@ class Registry:
 
     def resolve(self, ref: str) -> str:
         """The ``provider:id`` key ``ref`` names, or :class:`UnknownModelError`."""
+        key = self._resolved.get(ref) if isinstance(ref, str) else None
+        if key is None:
+            key = self._resolve(ref)
+            self._resolved[ref] = key
+        return key
+
+    def tokenizer_of(self, ref: str) -> str:
+        """The tokenizer name of the model ``ref`` names (any date: a model keeps its tokenizer)."""
+        return self._models[self.resolve(ref)].entry.tokenizer
+
+    def _resolve(self, ref: str) -> str:
         text = _text(ref, "model id").strip().lower()
         if not text:
             raise UnknownModelError("empty model id")
@@ -266,7 +279,7 @@ class Registry:
             self._load(provider)
             if provider not in self._providers:
                 if text.replace(":", "-") in self._index:  # a bare id with ':' (Bedrock's "...-v1:0")
-                    return self.resolve(text.replace(":", "-"))
+                    return self._resolve(text.replace(":", "-"))
                 raise UnknownModelError(
                     f"unknown provider {provider!r} in {ref!r}" + _did_you_mean(provider, self._providers)
                 )
@@ -316,6 +329,11 @@ class Registry:
     def _priced(self, model: _Model, period: PricePeriod, day: dt.date) -> Priced:
         conversion = self._conversions.get((model.provider.id, period.currency))
         return Priced(model.provider, model.entry, period, conversion, day)
+
+
+def default_models(registry: Registry, as_of: dt.date | None = None) -> list[Priced]:
+    """The default comparison set: the models the price files mark ``compare = true``."""
+    return [p for p in registry.models(as_of=as_of) if p.model.compare]
 
 
 def _text(value: object, what: str) -> str:
@@ -446,8 +464,8 @@ def default_registry() -> Registry:
     It is rebuilt when the variable, or any file it names, changes (size or modification time).
     """
     global _DEFAULT
-    files = pricing_files(user_pricing_paths())
-    key = (os.environ.get(PRICING_PATH_ENV, ""), _fingerprint(files))
+    env = os.environ.get(PRICING_PATH_ENV, "")
+    key = (env, _fingerprint(pricing_files(user_pricing_paths()))) if env.strip() else (env,)
     if _DEFAULT is None or _DEFAULT[0] != key:
         _DEFAULT = (key, load_registry())
     return _DEFAULT[1]

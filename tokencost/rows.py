@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from .registry import RATE_FIELDS, Priced, per_tokens
 
 if TYPE_CHECKING:
-    from .estimator import Estimate, TrimResult
+    from .results import Estimate, TrimResult
 
 #: Marks an approximate token count in a table cell.
 APPROX_MARK = "~"

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from decimal import Decimal, localcontext
 from typing import Any
 
-from .estimator import Estimate
+from .results import Estimate
 from .money import EXACT
 from .usage import Usage
 
