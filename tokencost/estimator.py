@@ -10,6 +10,7 @@ the registry's stated conversion where a provider bills in its own unit.
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal, localcontext
@@ -26,7 +27,8 @@ from .usage import MAX_REQUESTS, Usage
 __all__ = ["ARTICLE_CLAIM", "Comparison", "Estimate", "TrimResult", "compare", "default_models", "estimate", "price",
            "price_usage", "to_dataframe", "trim_saving", "volume"]
 
-Prompt = str | Sequence[dict[str, Any]]
+#: Text, a text file (streamed, never read whole) or a list of chat messages.
+Prompt = str | os.PathLike[str] | Sequence[dict[str, Any]]
 
 #: Keywords that text-based calls accept besides the :class:`Usage` fields: ``prompt_tokens``
 #: (the prompt's count, when there is no text) and ``response_tokens`` (the visible response).
@@ -146,8 +148,9 @@ def _request(prompt: Prompt | None, usage: Usage | None, response: str | None,
         raise BadInputError("give a prompt or its token count, not both")
     if prompt is None and input_tokens is None:
         raise BadInputError("give a prompt (text or chat messages) or its token count")
-    if prompt is not None and not isinstance(prompt, (str, list, tuple)):
-        raise BadInputError(f"a prompt must be text or a list of chat messages, not {type(prompt).__name__}")
+    if prompt is not None and not isinstance(prompt, (str, list, tuple, os.PathLike)):
+        raise BadInputError(f"a prompt must be text, a file path or a list of chat messages, "
+                            f"not {type(prompt).__name__}")
     response_tokens = given.pop("response_tokens", None)
     choices = [response is not None, response_tokens is not None, response_ratio is not None, "output_tokens" in given]
     if sum(choices) > 1:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 from typing import Any
 
 from ..errors import BadInputError
@@ -23,6 +24,16 @@ def read_text(path: str) -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise BadInputError(f"{path!r} is not UTF-8 text (invalid byte at offset {exc.start})") from None
+
+
+def prompt_path(path: str) -> Path:
+    """A prompt file to count streamed: it must exist and be readable."""
+    try:
+        with open(path, "rb"):
+            pass
+    except OSError as exc:
+        raise BadInputError(f"cannot read {path!r}: {exc.strerror or exc}") from None
+    return Path(path)
 
 
 def read_messages(path: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]] | None]:

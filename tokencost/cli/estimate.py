@@ -12,7 +12,7 @@ from .. import estimator
 from ..registry import Registry
 from ..rows import estimate_rows, trim_rows
 from ..usage import MAX_REQUESTS
-from ._input import read_messages, read_text
+from ._input import prompt_path, read_messages, read_text
 from ._options import FRACTION, TOKENS, DecimalType, as_of_option, emit, output_options, pricing_option
 
 
@@ -56,7 +56,12 @@ def estimate_cmd(prompt_file: str | None, models: tuple[str, ...], messages_file
         raise click.UsageError("stdin can be the prompt or the response, not both")
     if trim is None and response_trim:
         raise click.UsageError("--response-trim goes with --trim")
-    prompt: Any = read_messages(messages_file)[0] if messages_file else read_text(prompt_file or "-")
+    if messages_file:
+        prompt: Any = read_messages(messages_file)[0]
+    elif prompt_file == "-":
+        prompt = read_text("-")
+    else:
+        prompt = prompt_path(prompt_file)  # counted streamed, file by tokenizer: never read whole
     requests = estimator.volume(requests_per_day, days)
     request = dict(
         response=read_text(response_file) if response_file else None, response_ratio=response_ratio,
