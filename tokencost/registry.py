@@ -152,7 +152,7 @@ class Registry:
 
     files: list[Path] = field(default_factory=list)
     _providers: dict[str, Provider] = field(default_factory=dict)
-    _conversions: dict[tuple[str, str], Conversion] = field(default_factory=dict)
+    _conversions: dict[tuple[str, str], list[Conversion]] = field(default_factory=dict)
     _models: dict[str, _Model] = field(default_factory=dict)
     _deferred: dict[str, Path] = field(default_factory=dict)
 
@@ -162,8 +162,12 @@ class Registry:
         self.files.append(origin)
         put = dict.setdefault if shipped else dict.__setitem__
         put(self._providers, provider.id, provider)
+        by_unit: dict[str, list[Conversion]] = {}
         for conversion in price_file.conversions:
-            put(self._conversions, (provider.id, conversion.unit), conversion)
+            by_unit.setdefault(conversion.unit, []).append(conversion)
+        for unit, dated in by_unit.items():
+            dated.sort(key=lambda c: c.effective or dt.date.min)
+            put(self._conversions, (provider.id, unit), dated)
         for entry in price_file.models:
             put(self._models, f"{provider.id}:{entry.id}", _Model(provider, entry, origin))
         self.__dict__.pop("_index", None)
@@ -203,17 +207,22 @@ class Registry:
         return sorted(self._models)
 
     def models(self, provider: str | None = None, as_of: dt.date | None = None) -> list[Priced]:
-        """Every model (of one provider) priced on ``as_of``; models not yet priced then are left out."""
+        """Every model (of one provider) priced on ``as_of`` (default today).
+
+        Models not yet priced then, or retired by then, are left out.
+        """
         if provider is not None:
             self.provider(provider)
+        day = as_of or dt.date.today()
         out = []
         for key in self.keys():
             model = self._models[key]
             if provider is not None and model.provider.id != provider.lower():
                 continue
-            period = _period_on(model.entry, as_of)
-            if period is not None:
-                out.append(self._priced(model, period))
+            retired = model.entry.retired
+            period = _period_on(model.entry, day)
+            if period is not None and (retired is None or day < retired):
+                out.append(self._priced(model, period, day))
         return out
 
     def get(self, ref: str, as_of: dt.date | None = None) -> Priced:
@@ -221,17 +230,25 @@ class Registry:
 
         A bare id also matches every host's entry of that ``family``; when several
         providers match, the maker's own entry (the one without ``family``) wins,
-        and with no single maker the error lists the candidates.
+        and with no single maker the error lists the candidates.  A model asked for on or
+        after its ``retired`` date is an error that says when it retired.
         """
         model = self._models[self.resolve(ref)]
-        period = _period_on(model.entry, as_of)
+        day = as_of or dt.date.today()
+        retired = model.entry.retired
+        if retired is not None and day >= retired:
+            raise BadInputError(
+                f"{model.provider.id}:{model.entry.id} was retired on {retired}; "
+                f"price usage dated before then, or choose a model still offered"
+            )
+        period = _period_on(model.entry, day)
         if period is None:
             first = model.entry.prices[0].effective
             raise BadInputError(
-                f"{model.provider.id}:{model.entry.id} has no price in force on {as_of}; "
+                f"{model.provider.id}:{model.entry.id} has no price in force on {day}; "
                 f"its first price period starts {first}"
             )
-        return self._priced(model, period)
+        return self._priced(model, period, day)
 
     def resolve(self, ref: str) -> str:
         """The ``provider:id`` key ``ref`` names, or :class:`UnknownModelError`."""
@@ -277,14 +294,20 @@ class Registry:
                 index.setdefault(name, []).append(key)
         return index
 
-    def _priced(self, model: _Model, period: PricePeriod) -> Priced:
-        conversion = self._conversions.get((model.provider.id, period.currency))
+    def _priced(self, model: _Model, period: PricePeriod, day: dt.date) -> Priced:
+        conversion = _conversion_on(self._conversions.get((model.provider.id, period.currency), []), day)
         return Priced(model.provider, model.entry, period, conversion, model.origin)
 
 
 def _period_on(entry: ModelEntry, as_of: dt.date | None) -> PricePeriod | None:
     day = as_of or dt.date.today()
     in_force = [p for p in entry.prices if p.effective <= day]
+    return in_force[-1] if in_force else None
+
+
+def _conversion_on(conversions: list[Conversion], day: dt.date) -> Conversion | None:
+    """The conversion in force on ``day`` (an undated one applies until a dated one starts)."""
+    in_force = [c for c in conversions if c.effective is None or c.effective <= day]
     return in_force[-1] if in_force else None
 
 
