@@ -173,7 +173,7 @@ checked = 2026-01-01
 """
     registry = load_registry([write(tmp_path, acme(conversions=conversions, currency="CREDIT"))], shipped=False)
     with pytest.raises(BadInputError, match="no conversion to USD"):
-        registry.get("acme:acme-old", D("2025-05-31")).input_per_1m_usd
+        _ = registry.get("acme:acme-old", D("2025-05-31")).input_per_1m_usd
     assert registry.get("acme:acme-old", D("2025-06-01")).input_per_1m_usd == Decimal("2.00")
 
 
