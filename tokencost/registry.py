@@ -156,7 +156,7 @@ class Registry:
 
     files: list[Path] = field(default_factory=list)
     _providers: dict[str, Provider] = field(default_factory=dict)
-    _conversions: dict[tuple[str, str], Conversion] = field(default_factory=dict)
+    _conversions: dict[tuple[str, str], list[Conversion]] = field(default_factory=dict)
     _models: dict[str, _Model] = field(default_factory=dict)
     _deferred: dict[str, Path] = field(default_factory=dict)
     _by_provider: dict[str, dict[str, str]] = field(default_factory=dict)
@@ -168,8 +168,12 @@ class Registry:
         self.files.append(origin)
         put = dict.setdefault if shipped else dict.__setitem__
         put(self._providers, provider.id, provider)
+        by_unit: dict[str, list[Conversion]] = {}
         for conversion in price_file.conversions:
-            put(self._conversions, (provider.id, conversion.billing_unit), conversion)
+            by_unit.setdefault(conversion.billing_unit, []).append(conversion)
+        for unit, dated in by_unit.items():
+            dated.sort(key=lambda c: c.effective or dt.date.min)
+            put(self._conversions, (provider.id, unit), dated)
         for entry in price_file.models:
             key = f"{provider.id}:{entry.id}"
             names = {entry.id, *entry.aliases}
@@ -220,7 +224,10 @@ class Registry:
         return sorted(self._models)
 
     def models(self, provider: str | None = None, as_of: dt.date | None = None) -> list[Priced]:
-        """Every model (of one provider) priced on ``as_of``; models not yet priced then are left out."""
+        """Every model (of one provider) priced on ``as_of`` (default today).
+
+        Models not yet priced then, or retired by then, are left out.
+        """
         day = _day(as_of)
         pid = self.provider(provider).id if provider is not None else None
         out = []
@@ -228,8 +235,9 @@ class Registry:
             model = self._models[key]
             if pid is not None and model.provider.id != pid:
                 continue
+            retired = model.entry.retired
             period = _period_on(model.entry, day)
-            if period is not None:
+            if period is not None and (retired is None or day < retired):
                 out.append(self._priced(model, period, day))
         return out
 
@@ -244,10 +252,17 @@ class Registry:
 
         A bare id also matches every host's entry of that ``family``; when several
         providers match, the maker's own entry (the one without ``family``) wins,
-        and with no single maker the error lists the candidates.
+        and with no single maker the error lists the candidates.  A model asked for on or
+        after its ``retired`` date is an error that says when it retired.
         """
         day = _day(as_of)
         model = self._models[self.resolve(ref)]
+        retired = model.entry.retired
+        if retired is not None and day >= retired:
+            raise BadInputError(
+                f"{model.provider.id}:{model.entry.id} was retired on {retired}; "
+                f"price usage dated before then, or choose a model still offered"
+            )
         period = _period_on(model.entry, day)
         if period is None:
             first = model.entry.prices[0].effective
@@ -327,7 +342,7 @@ class Registry:
         return index
 
     def _priced(self, model: _Model, period: PricePeriod, day: dt.date) -> Priced:
-        conversion = self._conversions.get((model.provider.id, period.currency))
+        conversion = _conversion_on(self._conversions.get((model.provider.id, period.currency), []), day)
         return Priced(model.provider, model.entry, period, conversion, day)
 
 
@@ -360,6 +375,12 @@ def _period_on(entry: ModelEntry, day: dt.date) -> PricePeriod | None:
             break
         found = period
     return found
+
+
+def _conversion_on(conversions: list[Conversion], day: dt.date) -> Conversion | None:
+    """The conversion in force on ``day`` (an undated one applies until a dated one starts)."""
+    in_force = [c for c in conversions if c.effective is None or c.effective <= day]
+    return in_force[-1] if in_force else None
 
 
 def _did_you_mean(text: str, candidates: Iterable[str]) -> str:

@@ -183,6 +183,7 @@ class ModelEntry(_Strict):
     compare: bool = False
     image_rule: Literal["openai-tiles"] | None = None
     deprecated: dt.date | None = None
+    retired: dt.date | None = None
     note: str = ""
     prices: Annotated[list[PricePeriod], Field(min_length=1)]
 
@@ -201,14 +202,33 @@ class ModelEntry(_Strict):
             raise ValueError("price periods must have strictly ascending 'effective' dates")
         return periods
 
+    @model_validator(mode="after")
+    def _retired_after_prices(self) -> ModelEntry:
+        """A retirement date ends the last period: no period may start on or after it."""
+        if self.retired is not None:
+            if self.prices[-1].effective >= self.retired:
+                raise ValueError(
+                    f"retired {self.retired} must come after the last price period's effective date "
+                    f"({self.prices[-1].effective})"
+                )
+            if self.deprecated is not None and self.deprecated > self.retired:
+                raise ValueError(f"deprecated {self.deprecated} must not come after retired {self.retired}")
+        return self
+
 
 class Conversion(_Strict):
-    """How a provider's own billing unit (credits, DBUs) converts to money (``unit`` in files)."""
+    """How a provider's own billing unit (credits, DBUs) converts to money (``unit`` in files).
+
+    ``effective`` is the first day the rate applies (``None``: always, until a dated
+    entry for the same unit takes over), so usage before a repricing of the unit
+    converts at the rate then.
+    """
 
     billing_unit: Currency = Field(validation_alias=AliasChoices("unit", "billing_unit"),
                                    serialization_alias="billing_unit")
     to: Currency = "USD"
     rate: Multiplier
+    effective: dt.date | None = None
     source: Url
     checked: dt.date
     note: str = ""
@@ -238,6 +258,13 @@ class PriceFile(_Strict):
                 if name in seen:
                     raise ValueError(f"id or alias {name!r} used by both {seen[name]!r} and {model.id!r}")
                 seen[name] = model.id
+        starts: set[tuple[str, dt.date | None]] = set()
+        for conversion in self.conversions:
+            start = (conversion.billing_unit, conversion.effective)
+            if start in starts:
+                when = f"effective {conversion.effective}" if conversion.effective else "no effective date"
+                raise ValueError(f"two [[conversions]] for {conversion.billing_unit!r} with {when}")
+            starts.add(start)
         units = {c.billing_unit for c in self.conversions}
         for model in self.models:
             for period in model.prices:
