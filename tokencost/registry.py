@@ -299,11 +299,11 @@ class Registry:
                     f"unknown provider {provider!r} in {ref!r}" + _did_you_mean(provider, self._providers)
                 )
             own = self._provider_index(provider)
-            hit = own.get(name.strip().replace(":", "-"))
+            hit = own.get(name.strip().replace(":", "-").replace("@", "-"))  # Vertex logs: "model@date"
             if hit is not None:
                 return hit
             raise UnknownModelError(f"unknown model {ref!r}" + _did_you_mean(text, own))
-        hits = self._index.get(text, [])
+        hits = self._index.get(text) or self._index.get(text.replace("@", "-"), [])
         if len(hits) == 1:
             return hits[0]
         if not hits:

@@ -203,6 +203,18 @@ class ModelEntry(_Strict):
         return periods
 
     @model_validator(mode="after")
+    def _tiers_inside_the_window(self) -> ModelEntry:
+        """A context tier must start below the context window, or no prompt could reach it."""
+        for period in self.prices:
+            for tier in period.tiers:
+                if tier.above_prompt_tokens >= self.context_window:
+                    raise ValueError(
+                        f"a tier above {tier.above_prompt_tokens:,} prompt tokens cannot apply within a "
+                        f"{self.context_window:,}-token context window"
+                    )
+        return self
+
+    @model_validator(mode="after")
     def _retired_after_prices(self) -> ModelEntry:
         """A retirement date ends the last period: no period may start on or after it."""
         if self.retired is not None:

@@ -66,6 +66,8 @@ def _register() -> None:
     from .estimate import estimate_cmd
     from .prices import models_cmd, prices
 
+    selfhost_command.short_help = "Throughput, latency and cost of Llama on your own GPUs."
+    breakeven_command.short_help = "Monthly volume above which self-hosting beats each API."
     for command in (estimate_cmd, count_cmd, models_cmd, prices, selfhost_command, breakeven_command):
         cli.add_command(command)
 

@@ -23,7 +23,7 @@ from ._options import emit, output_options, pricing_option
 @pricing_option
 def count_cmd(sources: tuple[str, ...], models: tuple[str, ...], each: bool, explain: bool, fmt: str,
               output: str | None, registry: Registry) -> None:
-    """Count the tokens of files, folders, JSONL and Batch files (- for stdin)."""
+    """Count tokens of files, folders, JSONL and Batch files per model."""
     stdin_text = read_text("-") if "-" in sources else None
     paths = [s for s in sources if s != "-"]
     rows = count_rows(count_sources(paths, list(models) or None, stdin_text=stdin_text, each=each,
