@@ -113,7 +113,7 @@ def trim_rows(results: Sequence[TrimResult], claim: str) -> Rows:
     """One row per model of a trim what-if."""
     rows = [
         {
-            "provider": r.before.provider, "model": r.before.model,
+            "provider": r.before.provider, "model": r.before.model.split(":", 1)[1],
             "input_tokens_before": r.before.input_tokens, "input_tokens_after": r.after.input_tokens,
             "output_tokens_before": r.before.output_tokens, "output_tokens_after": r.after.output_tokens,
             "total_cost_before": r.before.total_cost, "total_cost_after": r.after.total_cost,
@@ -122,8 +122,7 @@ def trim_rows(results: Sequence[TrimResult], claim: str) -> Rows:
         }
         for r in results
     ]
-    columns = ["model", "input_tokens_before", "input_tokens_after", "total_cost_before", "saving",
-               "saving_pct", "claim_reached"]
+    columns = ["provider", "model", "total_cost_before", "saving_pct", "claim_reached"]
     out = Rows("trim", rows, columns, meta={"claim": claim})
     out.notes = [f"claim_reached: the saving is at least 1.5 times the trim (the article's claim: \"{claim}\")."]
     out.notes += [f"{r.before.model}: {r.explanation}" for r in results if r.article_claim_reached]
@@ -173,6 +172,7 @@ def price_detail(p: Priced) -> dict[str, Any]:
         "key": p.key, "provider": p.provider, "model": p.id, "name": p.name,
         "aliases": list(p.model.aliases), "family": p.family, "tokenizer": p.tokenizer,
         "context_window": p.context_window, "max_output_tokens": p.model.max_output_tokens,
+        "deprecated": p.model.deprecated, "retired": p.model.retired,
         "reasoning_billed_as_output": p.model.reasoning, "currency": p.currency,
         "quoted_per": period.quoted_per, "as_of": p.as_of, "price_effective": p.effective,
         "price_checked": p.checked, "source": p.source, "rates": rates,

@@ -9,9 +9,9 @@ import click
 from ..errors import PriceFileError
 from ..money import decimal_text
 from ..registry import MAX_STALE_DAYS, Registry, stale, validate_files
-from ..render import render_table
+from ..render import render_table, wrap
 from ..rows import Rows, model_rows, price_detail
-from ._options import DateType, as_of_option, emit, output_options, pricing_option
+from ._options import DateType, as_of_option, emit, output_options, pricing_option, terminal_width
 
 
 @click.command("models")
@@ -41,17 +41,23 @@ def prices_show(model: str, fmt: str, output: str | None, as_of: dt.date | None,
     if fmt == "json":
         emit(Rows("price", detail["rates"], meta=detail), "json", output)
         return
+    width = None if output else terminal_width()
     lines = [
         f"{priced.key} — {priced.name}  (tokenizer {priced.tokenizer}, context {priced.context_window:,} tokens)",
         f"priced on {priced.as_of}: in force from {priced.effective}, checked {priced.checked}; "
         f"per 1M tokens in {priced.currency} (the source quotes per {priced.period.quoted_per})",
         f"source: {priced.source}",
     ]
+    if priced.model.retired:
+        lines.append(f"retired on {priced.model.retired}")
     if priced.conversion is not None:
         c = priced.conversion
-        lines.append(f"conversion: 1 {c.billing_unit} = {decimal_text(c.rate)} {c.to} (checked {c.checked}; {c.source})")
-    text = "\n".join(lines) + "\n\n" + render_table(detail["rates"])
-    text += "".join(f"note: {n}\n" for n in (priced.model.note, priced.period.note, priced.provider_info.note) if n)
+        since = f"from {c.effective}, " if c.effective else ""
+        lines.append(f"conversion: 1 {c.billing_unit} = {decimal_text(c.rate)} {c.to} ({since}checked {c.checked}; "
+                     f"{c.source})")
+    notes = [f"note: {n}" for n in (priced.model.note, priced.period.note, priced.provider_info.note) if n]
+    text = "\n".join(w for line in lines for w in wrap(line, width)) + "\n\n" + render_table(detail["rates"])
+    text += "".join(w + "\n" for note in notes for w in wrap(note, width))
     if len(detail["history"]) > 1:
         text += "\nprice history:\n" + render_table(detail["history"], ["price_effective", "input_per_1m",
                                                                          "output_per_1m", "currency", "price_checked"])
