@@ -120,3 +120,37 @@ def test_a_deprecated_name_still_works_and_says_where_it_lives():
         warnings.simplefilter("always")
         assert tokencost.Comparison.__name__ == "Comparison"
     assert any("tokencost.results" in str(w.message) for w in caught)
+
+
+def test_every_public_function_has_a_return_type():
+    import inspect
+
+    for name in tokencost.__all__:
+        obj = getattr(tokencost, name, None)
+        if inspect.isfunction(obj):
+            assert inspect.signature(obj).return_annotation is not inspect.Signature.empty, name
+
+
+def _commands(group, path=()):
+    import click
+
+    for name, command in sorted(group.commands.items()):
+        if isinstance(command, click.Group):
+            yield from _commands(command, (*path, name))
+        else:
+            yield (*path, name), command
+
+
+def test_every_option_of_every_command_has_help_text_and_a_named_metavar():
+    import click
+
+    from tokencost.cli import cli
+
+    for path, command in _commands(cli):
+        assert command.help or command.short_help, path
+        for param in command.params:
+            if isinstance(param, click.Option) and param.name != "help":
+                assert param.help, f"{' '.join(path)} {param.opts[0]} has no help text"
+                if not param.is_flag:
+                    assert param.type.name not in ("text", "float") or param.metavar, \
+                        f"{' '.join(path)} {param.opts[0]} shows as {param.type.name.upper()}"
