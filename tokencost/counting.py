@@ -31,16 +31,17 @@ def count_tokens(text: str, model: str, registry: Registry | None = None) -> int
     return tokenizer_for(model, registry).count(text)
 
 
-def count_message_tokens(messages: Sequence[dict[str, Any]], model: str, registry: Registry | None = None):
-    """Tokens of a chat request as the provider bills it, framing tokens included."""
+def count_message_tokens(messages: Sequence[dict[str, Any]], model: str, tools: Sequence[dict[str, Any]] | None = None,
+                         registry: Registry | None = None):
+    """Tokens of a chat request as the provider bills it, framing (and ``tools`` definitions) included."""
     from .messages import count_messages
 
     entry = (registry or load_registry()).get(model).model
-    return count_messages(messages, entry.tokenizer, image_rule=entry.image_rule)
+    return count_messages(messages, entry.tokenizer, image_rule=entry.image_rule, tools=tools)
 
 
 def count_prompt(prompt: str | Sequence[dict[str, Any]], tokenizer: str,
-                 image_rule: str | None = None) -> tuple[int, str, str]:
+                 image_rule: str | None = None, tools: Sequence[dict[str, Any]] | None = None) -> tuple[int, str, str]:
     """``(tokens, "exact"|"approximate", basis)`` for text or chat messages under ``tokenizer``.
 
     When the exact tokenizer's optional package is missing, the count falls back to the
@@ -59,7 +60,7 @@ def count_prompt(prompt: str | Sequence[dict[str, Any]], tokenizer: str,
         return tok.count(prompt), "exact" if tok.exact else "approximate", basis
     from .messages import count_messages
 
-    counted = count_messages(prompt, tok.name, image_rule=image_rule)
+    counted = count_messages(prompt, tok.name, image_rule=image_rule, tools=tools)
     if counted.uncounted_parts:
         basis += f"; not counted: {', '.join(counted.uncounted_parts)}"
     return counted.tokens, "exact" if counted.exact else "approximate", basis
