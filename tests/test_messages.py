@@ -414,3 +414,15 @@ def test_parse_chat_request():
                        ('{"messages": [], "tools": {}}', "tools")]:
         with pytest.raises(BadInputError, match=match):
             parse_chat_request(bad, "r.json")
+
+
+def test_tools_pad_the_first_system_text_only():
+    tok = get_tokenizer("cl100k_base")
+    msgs = [{"role": "user", "content": "Hi."}, {"role": "system", "content": []},
+            {"role": "system", "content": "Answer briefly."}]
+    delta = count_messages(msgs, "cl100k_base", tools=WEATHER_TOOLS).tokens - count_messages(msgs, "cl100k_base").tokens
+    from tokencost.messages import OPENAI_TOOLS_OVERHEAD, OPENAI_TOOLS_SYSTEM_SAVING, render_openai_functions
+
+    block = tok.count(render_openai_functions([WEATHER_TOOLS[0]["function"]]))
+    padding = tok.count("Answer briefly.\n") - tok.count("Answer briefly.")
+    assert delta == block + OPENAI_TOOLS_OVERHEAD - OPENAI_TOOLS_SYSTEM_SAVING + padding

@@ -553,9 +553,9 @@ def _count_openai(msgs: list[Mapping], tok: Tokenizer, image_rule: str | None,
         for key, value in m.items():
             where = f"messages[{i}].{key}"
             if key == "content":
-                if _parts(value, where, texts, images, uncounted) > 1:
-                    multi_part = True
-                if role == "system" and first_system_text is None and texts:
+                n_parts = _parts(value, where, texts, images, uncounted)
+                multi_part = multi_part or n_parts > 1
+                if role == "system" and first_system_text is None and n_parts:
                     first_system_text = len(texts) - 1
             elif key in ("tool_calls", "function_call") and value is not None:
                 tool_use = True
