@@ -212,3 +212,24 @@ def test_count_takes_directories_and_openai_batch_files_per_item_or_in_total(tmp
     code, out, _ = invoke("count", str(tmp_path), "-m", "gpt-4o", "--format", "json")
     [total] = json.loads(out)["rows"]
     assert total["items"] == 4 and total["tokens"] == sum(r["tokens"] for r in rows)
+
+
+def test_estimate_counts_tool_definitions_from_the_request_file_or_tools(tmp_path):
+    from tokencost import count_message_tokens
+
+    messages = [{"role": "user", "content": "What's the weather like in Boston?"}]
+    tools = [{"type": "function", "function": {
+        "name": "get_current_weather", "description": "Get the current weather in a given location",
+        "parameters": {"type": "object", "properties": {"location": {"type": "string"}}, "required": ["location"]}}}]
+    (tmp_path / "chat.json").write_text(json.dumps(messages))
+    (tmp_path / "tools.json").write_text(json.dumps(tools))
+    (tmp_path / "request.json").write_text(json.dumps({"messages": messages, "tools": tools}))
+    expected = count_message_tokens(messages, "gpt-4o", tools=tools).tokens
+    assert expected > count_message_tokens(messages, "gpt-4o").tokens
+    for args in (("--messages", str(tmp_path / "chat.json"), "--tools", str(tmp_path / "tools.json")),
+                 ("--messages", str(tmp_path / "request.json"))):
+        code, out, err = invoke("estimate", *args, "-m", "gpt-4o", "--format", "json")
+        assert code == 0, err
+        assert json.loads(out)["rows"][0]["input_tokens"] == expected
+    code, _, err = invoke("estimate", str(PROMPT), "--tools", str(tmp_path / "tools.json"))
+    assert code == 2 and "--tools goes with --messages" in err

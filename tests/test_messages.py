@@ -216,3 +216,213 @@ def test_system_argument_and_pydantic_messages():
     a = count_messages([Msg(role="user", content="hi")], "o200k_base", system="Be terse.")
     b = count_messages([{"role": "system", "content": "Be terse."}, {"role": "user", "content": "hi"}], "o200k_base")
     assert a.tokens == b.tokens
+
+
+# --- tools (issue 12) --------------------------------------------------------------------------
+
+# OpenAI cookbook "How to count tokens with tiktoken", section 7 ("Counting tokens for chat
+# completions with tool calls"): this request, sent with tools=WEATHER_TOOLS, was billed 105
+# prompt tokens on gpt-4 and 101 on gpt-4o (the notebook's published output).
+WEATHER_TOOLS = [
+    {
+        "type": "function",
+        "function": {
+            "name": "get_current_weather",
+            "description": "Get the current weather in a given location",
+            "parameters": {
+                "type": "object",
+                "properties": {
+                    "location": {
+                        "type": "string",
+                        "description": "The city and state, e.g. San Francisco, CA",
+                    },
+                    "unit": {"type": "string",
+                             "description": "The unit of temperature to return",
+                             "enum": ["celsius", "fahrenheit"]},
+                },
+                "required": ["location"],
+            },
+        },
+    }
+]
+WEATHER_MESSAGES = [
+    {"role": "system", "content": "You are a helpful assistant that can answer to questions about the weather."},
+    {"role": "user", "content": "What's the weather like in San Francisco?"},
+]
+
+
+@pytest.mark.parametrize("name, billed", [("cl100k_base", 105), ("o200k_base", 101)])
+def test_tools_reproduce_cookbook_billed_counts(name, billed):
+    mc = count_messages(WEATHER_MESSAGES, name, tools=WEATHER_TOOLS)
+    assert mc.tokens == billed
+    assert mc.tool_tokens == mc.tokens - count_messages(WEATHER_MESSAGES, name).tokens
+    assert mc.exact is False and any("namespace functions" in n for n in mc.notes)
+
+
+@pytest.mark.parametrize("model, billed", [("openai:gpt-4", 105), ("openai:gpt-4o", 101)])
+def test_count_message_tokens_passes_tools(model, billed):
+    from tokencost import count_message_tokens
+
+    assert count_message_tokens(WEATHER_MESSAGES, model, tools=WEATHER_TOOLS).tokens == billed
+    assert count_message_tokens(WEATHER_MESSAGES, model).tokens < billed
+
+
+def test_render_openai_functions_cookbook_tool():
+    from tokencost.messages import render_openai_functions
+
+    assert render_openai_functions([WEATHER_TOOLS[0]["function"]]) == (
+        "namespace functions {\n\n"
+        "// Get the current weather in a given location\n"
+        "type get_current_weather = (_: {\n"
+        "// The city and state, e.g. San Francisco, CA\n"
+        "location: string,\n"
+        "// The unit of temperature to return\n"
+        'unit?: "celsius" | "fahrenheit",\n'
+        "}) => any;\n\n"
+        "} // namespace functions"
+    )
+
+
+def test_render_nested_schemas():
+    from tokencost.messages import render_openai_functions
+
+    fn = {
+        "name": "book",
+        "parameters": {
+            "type": "object",
+            "required": ["rooms"],
+            "properties": {
+                "rooms": {"type": "array", "items": {"type": "object", "required": ["beds"], "properties": {
+                    "beds": {"type": "integer", "enum": [1, 2]}, "view": {"type": "boolean"}}}},
+                "note": {"anyOf": [{"type": "string"}, {"type": "null"}]},
+                "tags": {"type": "array"},
+                "when": {"type": ["string", "number"]},
+            },
+        },
+    }
+    text = render_openai_functions([fn, {"name": "ping"}])
+    assert "rooms: {\n  beds: 1 | 2,\n  view?: boolean,\n}[]," in text
+    assert "note?: string | null," in text and "tags?: any[]," in text and "when?: string | number," in text
+    assert "type ping = () => any;" in text
+
+
+def test_tools_without_system_message_cost_the_full_overhead():
+    from tokencost.messages import OPENAI_TOOLS_OVERHEAD, render_openai_functions
+
+    tok = get_tokenizer("o200k_base")
+    user_only = WEATHER_MESSAGES[1:]
+    delta = count_messages(user_only, "o200k_base", tools=WEATHER_TOOLS).tokens - count_messages(
+        user_only, "o200k_base").tokens
+    assert delta == tok.count(render_openai_functions([WEATHER_TOOLS[0]["function"]])) + OPENAI_TOOLS_OVERHEAD
+
+
+def test_legacy_functions_and_other_tool_types():
+    legacy = count_messages(WEATHER_MESSAGES, "cl100k_base", tools=[WEATHER_TOOLS[0]["function"]])
+    assert legacy.tokens == 105
+    mixed = count_messages(WEATHER_MESSAGES, "cl100k_base", tools=[*WEATHER_TOOLS, {"type": "web_search"}])
+    assert mixed.tokens == 105 and mixed.uncounted_parts == ("tools[1] ('web_search' tool: no counting rule)",)
+    with pytest.raises(BadInputError, match=r"tools\[0\].*name"):
+        count_messages(WEATHER_MESSAGES, "o200k_base", tools=[{"type": "function", "function": {}}])
+    with pytest.raises(BadInputError, match="tools must be a list"):
+        count_messages(WEATHER_MESSAGES, "o200k_base", tools=WEATHER_TOOLS[0])
+
+
+# A tool call and its result, billed 35 prompt tokens on gpt-4 as a user reported it
+# (github.com/forestwanglin/openai-java issue 5): a reported, not an official, figure.
+TOOL_ROUND = [
+    {"role": "assistant", "content": None, "tool_calls": [{
+        "id": "call_Id8ycVMsW8gdsf7kSXfgAcf1", "type": "function",
+        "function": {"name": "get_current_weather", "arguments": "{\n  \"location\": \"Boston, MA\"\n}"}}]},
+    {"role": "tool", "tool_call_id": "call_Id8ycVMsW8gdsf7kSXfgAcf1", "name": "get_current_weather",
+     "content": "29 degree celcius"},
+]
+
+
+def test_tool_calls_and_results_reported_count():
+    mc = count_messages(TOOL_ROUND, "cl100k_base")
+    assert mc.tokens == 35 and not mc.exact and any("tool calls" in n for n in mc.notes)
+    # the result's author comes from the matching call when the message has no name
+    unnamed = [TOOL_ROUND[0], {k: v for k, v in TOOL_ROUND[1].items() if k != "name"}]
+    assert count_messages(unnamed, "cl100k_base").tokens == 35
+
+
+def test_tool_call_rule_by_hand():
+    tok = get_tokenizer("o200k_base")
+    args = '{"city": "Paris"}'
+    msgs = [{"role": "assistant", "tool_calls": [
+        {"id": "a", "type": "function", "function": {"name": "weather", "arguments": args}},
+        {"id": "b", "type": "function", "function": {"name": "clock", "arguments": {"tz": "CET"}}}]},
+        {"role": "tool", "tool_call_id": "b", "content": "12:00"}]
+    expected = (3 + tok.count("assistant") + 3 + tok.count("weather") + tok.count(args)
+                + 3 + tok.count("clock") + tok.count('{"tz": "CET"}')
+                + 3 + tok.count("clock") + tok.count("12:00") + 3)
+    assert count_messages(msgs, "o200k_base").tokens == expected
+
+
+def test_tools_for_other_tokenizers_are_approximated_by_json():
+    import json
+
+    tok = get_tokenizer("llama3")
+    plain = count_messages(WEATHER_MESSAGES, "llama3")
+    with_tools = count_messages(WEATHER_MESSAGES, "llama3", tools=WEATHER_TOOLS)
+    assert with_tools.tokens == plain.tokens + tok.count(json.dumps(WEATHER_TOOLS[0], ensure_ascii=False))
+    assert plain.exact and not with_tools.exact and any("JSON text" in n for n in with_tools.notes)
+
+
+# --- validation (issue 8) ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["o200k_base", "cl100k_base", "llama3", "llama4", "qwen", "mistral",
+                                  "approx:claude", "approx:gemini", "approx:chars"])
+@pytest.mark.parametrize("bad", [{"content": "hi"}, {"role": "", "content": "hi"}, {"role": 3, "content": "hi"}])
+def test_message_without_role_is_bad_input_everywhere(name, bad):
+    msgs = [{"role": "user", "content": "ok"}, bad]
+    with pytest.raises(BadInputError, match=r"messages\[1\].*role"):
+        count_messages(msgs, name)
+
+
+def test_deep_nesting_is_bad_input_not_recursion_error():
+    from tokencost.messages import parse_chat_request
+
+    deep: dict = {"type": "string"}
+    for _ in range(5000):
+        deep = {"type": "object", "properties": {"x": deep}}
+    with pytest.raises(BadInputError, match="nested"):
+        count_messages(WEATHER_MESSAGES, "o200k_base", tools=[{"type": "function", "function": {
+            "name": "f", "parameters": deep}}])
+    args: list = []
+    for _ in range(5000):
+        args = [args]
+    with pytest.raises(BadInputError, match="nested"):
+        count_messages([{"role": "assistant", "tool_calls": [{"function": {"name": "f", "arguments": args}}]}],
+                       "o200k_base")
+    for text in ("[" * 100_000 + "]" * 100_000, '{"messages": ' + "[" * 200 + "]" * 200 + "}"):
+        with pytest.raises(BadInputError, match="nested"):
+            parse_chat_request(text, "req.json")
+
+
+def test_parse_chat_request():
+    import json
+
+    from tokencost.messages import parse_chat_request
+
+    msgs, tools = parse_chat_request(json.dumps({"messages": WEATHER_MESSAGES, "tools": WEATHER_TOOLS}), "r.json")
+    assert msgs == WEATHER_MESSAGES and tools == WEATHER_TOOLS
+    assert parse_chat_request(json.dumps(WEATHER_MESSAGES), "r.json") == (WEATHER_MESSAGES, None)
+    for bad, match in [("{", "not valid JSON"), ('{"messages": 3}', "list of chat messages"),
+                       ('[{"content": "x"}]', r"messages\[0\] has no 'role'"),
+                       ('{"messages": [], "tools": {}}', "tools")]:
+        with pytest.raises(BadInputError, match=match):
+            parse_chat_request(bad, "r.json")
+
+
+def test_tools_pad_the_first_system_text_only():
+    tok = get_tokenizer("cl100k_base")
+    msgs = [{"role": "user", "content": "Hi."}, {"role": "system", "content": []},
+            {"role": "system", "content": "Answer briefly."}]
+    delta = count_messages(msgs, "cl100k_base", tools=WEATHER_TOOLS).tokens - count_messages(msgs, "cl100k_base").tokens
+    from tokencost.messages import OPENAI_TOOLS_OVERHEAD, OPENAI_TOOLS_SYSTEM_SAVING, render_openai_functions
+
+    block = tok.count(render_openai_functions([WEATHER_TOOLS[0]["function"]]))
+    padding = tok.count("Answer briefly.\n") - tok.count("Answer briefly.")
+    assert delta == block + OPENAI_TOOLS_OVERHEAD - OPENAI_TOOLS_SYSTEM_SAVING + padding

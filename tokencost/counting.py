@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from .errors import BadInputError, TokenizerUnavailable
-from .messages import count_messages
+from .messages import MessageCount, count_messages
 from .registry import Registry, default_models, default_registry
 from .tokenizers import count_stream, get_tokenizer
 
@@ -32,14 +32,15 @@ def count_tokens(text: str, model: str, registry: Registry | None = None) -> int
     return tokenizer_for(model, registry).count(text)
 
 
-def count_message_tokens(messages: Sequence[dict[str, Any]], model: str, registry: Registry | None = None) -> Any:
-    """Tokens of a chat request as the provider bills it, framing tokens included (a ``MessageCount``)."""
+def count_message_tokens(messages: Sequence[dict[str, Any]], model: str, tools: Sequence[dict[str, Any]] | None = None,
+                         registry: Registry | None = None) -> MessageCount:
+    """Tokens of a chat request as the provider bills it, framing (and ``tools`` definitions) included."""
     entry = (registry or default_registry()).get(model).model
-    return count_messages(messages, entry.tokenizer, image_rule=entry.image_rule)
+    return count_messages(messages, entry.tokenizer, image_rule=entry.image_rule, tools=tools)
 
 
 def count_prompt(prompt: str | os.PathLike[str] | Sequence[dict[str, Any]], tokenizer: str,
-                 image_rule: str | None = None) -> tuple[int, str, str]:
+                 image_rule: str | None = None, tools: Sequence[dict[str, Any]] | None = None) -> tuple[int, str, str]:
     """``(tokens, "exact"|"approximate", basis)`` for text, a text file or chat messages under ``tokenizer``.
 
     A file (a :class:`os.PathLike`) is streamed in bounded memory, never read whole.
@@ -57,9 +58,11 @@ def count_prompt(prompt: str | os.PathLike[str] | Sequence[dict[str, Any]], toke
         return tok.count(prompt), "exact" if tok.exact else "approximate", basis
     if isinstance(prompt, os.PathLike):
         return count_stream(tok, prompt), "exact" if tok.exact else "approximate", basis
-    counted = count_messages(prompt, tok.name, image_rule=image_rule)
+    counted = count_messages(prompt, tok.name, image_rule=image_rule, tools=tools)
     if counted.uncounted_parts:
         basis += f"; not counted: {', '.join(counted.uncounted_parts)}"
+    if counted.notes:
+        basis += "; " + "; ".join(counted.notes)
     return counted.tokens, "exact" if counted.exact else "approximate", basis
 
 

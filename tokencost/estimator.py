@@ -94,7 +94,7 @@ def price_usage(priced: Priced, usage: Usage, count: str = "exact",
         reasoning_tokens=usage.reasoning_tokens, requests=n, batch=usage.batch,
         service_tier=usage.service_tier, tier=result.tier, currency="USD", billed_in=priced.currency,
         as_of=priced.as_of, price_effective=priced.effective, price_checked=priced.checked,
-        source=priced.source, notes=notes, **values,
+        source=priced.source_text, notes=notes, **values,
     )
 
 
@@ -211,15 +211,20 @@ def _hosted(priced: Priced) -> _Target:
 
 
 class _Counter:
-    """Counts each (text, tokenizer, image rule) once, however many models share the tokenizer."""
+    """Counts each (text, tokenizer, image rule) once, however many models share the tokenizer.
 
-    def __init__(self) -> None:
+    ``tools`` (OpenAI tool definitions) are counted with chat messages, as the API bills them.
+    """
+
+    def __init__(self, tools: Sequence[dict[str, Any]] | None = None) -> None:
         self._seen: dict[tuple[int, str, str | None], tuple[int, str, str]] = {}
+        self._tools = tools
 
     def __call__(self, what: Prompt, tokenizer: str, image_rule: str | None = None) -> tuple[int, str, str]:
         key = (id(what), tokenizer, image_rule)
         if key not in self._seen:
-            self._seen[key] = count_prompt(what, tokenizer, image_rule=image_rule)
+            tools = self._tools if isinstance(what, (list, tuple)) else None
+            self._seen[key] = count_prompt(what, tokenizer, image_rule=image_rule, tools=tools)
         return self._seen[key]
 
 
@@ -255,8 +260,8 @@ def _targets(prompt: Prompt | None, models: Sequence[str] | None, req: _Request,
 
 def compare(prompt: Prompt | None, models: Sequence[str] | None = None, *, response: str | None = None,
             response_ratio: float | Decimal | None = None, usage: Usage | None = None,
-            as_of: dt.date | None = None, registry: Registry | None = None, selfhost: bool = True,
-            **fields: Any) -> Comparison:
+            tools: Sequence[dict[str, Any]] | None = None, as_of: dt.date | None = None,
+            registry: Registry | None = None, selfhost: bool = True, **fields: Any) -> Comparison:
     """What ``prompt`` (text or chat messages) costs on each of ``models``, cheapest first.
 
     The request's other counts and options are a :class:`Usage` (``usage=``) or its fields as
@@ -266,12 +271,13 @@ def compare(prompt: Prompt | None, models: Sequence[str] | None = None, *, respo
     self-hosted Llama rows unless ``selfhost=False``, the request uses caching, batch or a service
     tier (which they do not model), or ``as_of`` asks for past prices.  In the default set a model
     whose context window the prompt does not fit is left out and named in ``left_out``; a model
-    named in ``models`` must fit.
+    named in ``models`` must fit.  ``tools`` are OpenAI tool definitions sent with chat messages.
     """
     registry = registry or default_registry()
     req = _request(prompt, usage, response, response_ratio, fields)
+    _check_tools(prompt, tools)
     targets = _targets(prompt, models, req, as_of, registry, selfhost)
-    counter = _Counter()
+    counter = _Counter(tools)
     estimates: list[Estimate] = []
     left_out: list[str] = []
     for target in targets:
@@ -292,12 +298,22 @@ def compare(prompt: Prompt | None, models: Sequence[str] | None = None, *, respo
 
 def estimate(prompt: Prompt | None, model: str, *, response: str | None = None,
              response_ratio: float | Decimal | None = None, usage: Usage | None = None,
-             as_of: dt.date | None = None, registry: Registry | None = None, **fields: Any) -> Estimate:
+             tools: Sequence[dict[str, Any]] | None = None, as_of: dt.date | None = None,
+             registry: Registry | None = None, **fields: Any) -> Estimate:
     """What ``prompt`` (text or chat messages) costs on ``model``; options as in :func:`compare`."""
     if not isinstance(model, str):
         raise BadInputError(f"a model id must be text, not {type(model).__name__} {model!r}")
-    return compare(prompt, [model], response=response, response_ratio=response_ratio, usage=usage, as_of=as_of,
-                   registry=registry, **fields)[0]
+    return compare(prompt, [model], response=response, response_ratio=response_ratio, usage=usage, tools=tools,
+                   as_of=as_of, registry=registry, **fields)[0]
+
+
+def _check_tools(prompt: Prompt | None, tools: Sequence[dict[str, Any]] | None) -> None:
+    if tools is None:
+        return
+    if isinstance(tools, (str, bytes)) or not isinstance(tools, Sequence):
+        raise BadInputError(f"tools must be a list of tool definitions, not {type(tools).__name__}")
+    if not isinstance(prompt, (list, tuple)):
+        raise BadInputError("tool definitions go with chat messages, not with a plain text prompt")
 
 
 # --- trimming -------------------------------------------------------------------------------------
@@ -316,7 +332,8 @@ def _trimmed(tokens: int, fraction: Decimal) -> int:
 def trim_saving(prompt: Prompt | None, models: Sequence[str] | None = None, *,
                 trim: float | Decimal = Decimal("0.10"), response_trim: float | Decimal = 0,
                 response: str | None = None, response_ratio: float | Decimal | None = None,
-                usage: Usage | None = None, as_of: dt.date | None = None, registry: Registry | None = None,
+                usage: Usage | None = None, tools: Sequence[dict[str, Any]] | None = None,
+                as_of: dt.date | None = None, registry: Registry | None = None,
                 selfhost: bool = True, **fields: Any) -> list[TrimResult]:
     """The exact saving from trimming ``trim`` of the prompt's tokens, on each model of :func:`compare`.
 
@@ -332,7 +349,8 @@ def trim_saving(prompt: Prompt | None, models: Sequence[str] | None = None, *,
             raise BadInputError(f"the {name} must be a fraction from 0 up to (not including) 1, not {value}")
     registry = registry or default_registry()
     req = _request(prompt, usage, response, response_ratio, fields)
-    counter = _Counter()
+    _check_tools(prompt, tools)
+    counter = _Counter(tools)
     results = []
     for target in _targets(prompt, models, req, as_of, registry, selfhost):
         before_usage, kind, basis = _counted(prompt, req, target, counter)

@@ -29,6 +29,9 @@ if TYPE_CHECKING:  # the schema (pydantic models) is imported when a file is fir
     from .schema import Conversion, ModelEntry, PriceFile, PricePeriod, Provider
 
 PRICING_PATH_ENV = "TOKENCOST_PRICING_PATH"
+FALLBACK_ENV = "TOKENCOST_FALLBACK_PRICES"
+#: The fallback price databases a user can opt in to.
+FALLBACKS = ("genai-prices",)
 
 M = TypeVar("M", bound="BaseModel")
 
@@ -58,6 +61,8 @@ class Priced:
     period: PricePeriod
     conversion: Conversion | None
     as_of: dt.date
+    #: Where a price outside the curated files came from (``"genai-prices 0.2.3"``); None when curated.
+    fallback: str | None = None
 
     @property
     def provider(self) -> str:
@@ -94,6 +99,11 @@ class Priced:
     @property
     def effective(self) -> dt.date:
         return self.period.effective
+
+    @property
+    def source_text(self) -> str:
+        """The source as outputs show it: the page, after the fallback database's name if there is one."""
+        return f"{self.fallback}: {self.period.source}" if self.fallback else self.period.source
 
     @property
     def checked(self) -> dt.date:
@@ -161,6 +171,8 @@ class Registry:
     _deferred: dict[str, Path] = field(default_factory=dict)
     _by_provider: dict[str, dict[str, str]] = field(default_factory=dict)
     _resolved: dict[str, str] = field(default_factory=dict)  # what each ref typed so far resolved to
+    #: Where to price a model the curated files lack (``"genai-prices"``), or None: unknown is an error.
+    fallback: str | None = None
 
     def add(self, price_file: PriceFile, origin: Path, *, shipped: bool = False) -> None:
         """Add a parsed file; a shipped file never replaces what a user file defined."""
@@ -256,7 +268,14 @@ class Registry:
         after its ``retired`` date is an error that says when it retired.
         """
         day = _day(as_of)
-        model = self._models[self.resolve(ref)]
+        try:
+            key = self.resolve(ref)
+        except UnknownModelError:
+            found = self._fallback(ref, day)
+            if found is None:
+                raise
+            return found
+        model = self._models[key]
         retired = model.entry.retired
         if retired is not None and day >= retired:
             raise BadInputError(
@@ -282,7 +301,21 @@ class Registry:
 
     def tokenizer_of(self, ref: str) -> str:
         """The tokenizer name of the model ``ref`` names (any date: a model keeps its tokenizer)."""
-        return self._models[self.resolve(ref)].entry.tokenizer
+        try:
+            return self._models[self.resolve(ref)].entry.tokenizer
+        except UnknownModelError:
+            found = self._fallback(ref, None)
+            if found is None:
+                raise
+            return found.tokenizer
+
+    def _fallback(self, ref: str, day: dt.date | None) -> Priced | None:
+        """``ref`` from the opted-in fallback database (curated entries were looked up first)."""
+        if self.fallback is None:
+            return None
+        from .fallback import fallback_priced  # genai-prices' data loads only when a model is missing
+
+        return fallback_priced(ref, day)
 
     def _resolve(self, ref: str) -> str:
         text = _text(ref, "model id").strip().lower()
@@ -487,21 +520,28 @@ def default_registry() -> Registry:
     global _DEFAULT
     env = os.environ.get(PRICING_PATH_ENV, "")
     key = (env, _fingerprint(pricing_files(user_pricing_paths()))) if env.strip() else (env,)
+    key = (*key, os.environ.get(FALLBACK_ENV, ""))
     if _DEFAULT is None or _DEFAULT[0] != key:
         _DEFAULT = (key, load_registry())
     return _DEFAULT[1]
 
 
-def load_registry(extra_paths: Sequence[str | os.PathLike[str]] = (), *, shipped: bool = True) -> Registry:
+def load_registry(extra_paths: Sequence[str | os.PathLike[str]] = (), *, shipped: bool = True,
+                  fallback: str | None = None) -> Registry:
     """The shipped price files, then ``TOKENCOST_PRICING_PATH``, then ``extra_paths`` (later wins).
 
     The user's files are parsed now (raising :class:`PriceFileError` with every problem); the
     shipped ones when a lookup first needs them.  Each call builds a new registry; functions
-    given no ``registry`` share :func:`default_registry`.
+    given no ``registry`` share :func:`default_registry`.  ``fallback="genai-prices"`` (or
+    ``TOKENCOST_FALLBACK_PRICES=genai-prices``) prices a model the curated files lack from
+    pydantic's genai-prices database, labelled as such; curated entries always win.
     """
     if extra_paths is None or isinstance(extra_paths, (bytes, int, float)):
         raise BadInputError(f"extra price files must be a list of paths, not {extra_paths!r}")
-    registry = Registry()
+    chosen = fallback if fallback is not None else (os.environ.get(FALLBACK_ENV, "").strip() or None)
+    if chosen is not None and chosen not in FALLBACKS:
+        raise BadInputError(f"unknown fallback price database {chosen!r}; the one there is: {', '.join(FALLBACKS)}")
+    registry = Registry(fallback=chosen)
     if shipped:
         for path in pricing_files([shipped_pricing_dir()]):
             registry.defer(path)

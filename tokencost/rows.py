@@ -141,7 +141,7 @@ def model_rows(models: Sequence[Priced]) -> Rows:
             "currency": p.currency, "input_per_1k": p.input_per_1k, "output_per_1k": p.output_per_1k,
             "input_per_1m": p.input_per_1m, "output_per_1m": p.output_per_1m,
             "context_window": p.context_window, "as_of": p.as_of, "price_effective": p.effective,
-            "price_checked": p.checked, "source": p.source,
+            "price_checked": p.checked, "source": p.source_text,
         }
         for p in models
     ]
@@ -175,7 +175,7 @@ def price_detail(p: Priced) -> dict[str, Any]:
         "deprecated": p.model.deprecated, "retired": p.model.retired,
         "reasoning_billed_as_output": p.model.reasoning, "currency": p.currency,
         "quoted_per": period.quoted_per, "as_of": p.as_of, "price_effective": p.effective,
-        "price_checked": p.checked, "source": p.source, "rates": rates,
+        "price_checked": p.checked, "source": p.source_text, "rates": rates,
         "uplifts": [u.model_dump() for u in period.uplifts],
         "conversion": p.conversion.model_dump() if p.conversion else None,
         "note": " ".join(n for n in (p.model.note, period.note) if n),

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import Any
 
 from ..errors import BadInputError
+from ..messages import parse_chat_request
 
 
 def read_text(path: str) -> str:
@@ -39,16 +39,15 @@ def prompt_path(path: str) -> Path:
 def read_messages(path: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]] | None]:
     """Chat messages from a JSON file: a list of messages, or a request object with ``messages``
     (and perhaps ``tools``).  Returns ``(messages, tools)``."""
-    try:
-        data = json.loads(read_text(path))
-    except json.JSONDecodeError as exc:
-        raise BadInputError(f"{path!r} is not valid JSON: {exc.msg} at line {exc.lineno}") from None
-    except RecursionError:
-        raise BadInputError(f"{path!r} is nested too deeply to be chat messages") from None
-    messages = data.get("messages") if isinstance(data, dict) else data
-    if not isinstance(messages, list) or not all(isinstance(m, dict) for m in messages):
-        raise BadInputError(f"{path!r} must hold a list of chat messages or an object with a \"messages\" list")
-    tools = data.get("tools") if isinstance(data, dict) else None
-    if tools is not None and not isinstance(tools, list):
-        raise BadInputError(f"{path!r}: \"tools\" must be a list of tool definitions")
-    return messages, tools
+    return parse_chat_request(read_text(path), repr(path))
+
+
+def read_tools(path: str) -> list[dict[str, Any]]:
+    """OpenAI tool definitions from a JSON file: a list, or an object with a ``tools`` list."""
+    text = read_text(path)
+    stripped = text.lstrip()
+    wrapped = text if stripped.startswith("{") else '{"messages": [], "tools": ' + text + "}"
+    _, tools = parse_chat_request(wrapped, repr(path))
+    if tools is None:
+        raise BadInputError(f"{path!r} must hold a list of tool definitions or an object with a \"tools\" list")
+    return tools

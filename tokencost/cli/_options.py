@@ -100,11 +100,14 @@ def pricing_option(func: Callable[..., Any]) -> Callable[..., Any]:
 
     @click.option("--pricing", "pricing", multiple=True, metavar="FILE|DIR", type=click.Path(),
                   help="Your own price file or folder, loaded on top of the shipped prices (repeatable).")
+    @click.option("--fallback-prices", "fallback", type=click.Choice(["genai-prices"]), default=None,
+                  help="Price models missing from the curated prices from this database (labelled in every "
+                       "output; needs tokencost[genai-prices]). Default: $TOKENCOST_FALLBACK_PRICES, else none.")
     @functools.wraps(func)
-    def wrapper(*args: Any, pricing: tuple[str, ...], **kwargs: Any) -> Any:
+    def wrapper(*args: Any, pricing: tuple[str, ...], fallback: str | None, **kwargs: Any) -> Any:
         from ..registry import default_registry, load_registry
 
-        kwargs["registry"] = load_registry(pricing) if pricing else default_registry()
+        kwargs["registry"] = load_registry(pricing, fallback=fallback) if pricing or fallback else default_registry()
         return func(*args, **kwargs)
 
     return wrapper

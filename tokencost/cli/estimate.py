@@ -12,7 +12,7 @@ from .. import estimator
 from ..registry import Registry
 from ..rows import estimate_rows, trim_rows
 from ..usage import MAX_REQUESTS
-from ._input import prompt_path, read_messages, read_text
+from ._input import prompt_path, read_messages, read_text, read_tools
 from ._options import FRACTION, TOKENS, DecimalType, as_of_option, emit, output_options, pricing_option
 
 
@@ -22,6 +22,8 @@ from ._options import FRACTION, TOKENS, DecimalType, as_of_option, emit, output_
               help="provider:model or an unambiguous id (repeatable; default: a set covering every provider).")
 @click.option("--messages", "messages_file", default=None, metavar="FILE",
               help="A JSON file of chat messages (or a request with messages and tools), instead of PROMPT_FILE.")
+@click.option("--tools", "tools_file", default=None, metavar="FILE",
+              help="OpenAI tool (function) definitions, a JSON list, counted with --messages as the API bills them.")
 @click.option("--response-tokens", type=TOKENS, default=None, metavar="N", help="Expected visible response length in tokens.")
 @click.option("--response", "response_file", default=None, metavar="FILE", help="A response text file to count.")
 @click.option("--response-ratio", type=DecimalType(0, 100, metavar="RATIO"), default=None,
@@ -44,7 +46,7 @@ from ._options import FRACTION, TOKENS, DecimalType, as_of_option, emit, output_
 @as_of_option
 @pricing_option
 def estimate_cmd(prompt_file: str | None, models: tuple[str, ...], messages_file: str | None,
-                 response_tokens: int | None, response_file: str | None, response_ratio: Decimal | None,
+                 tools_file: str | None, response_tokens: int | None, response_file: str | None, response_ratio: Decimal | None,
                  reasoning_tokens: int, cached_tokens: int, cache_write_tokens: int, cache_ttl: str, batch: bool,
                  service_tier: str | None, requests_per_day: int | None, days: int | None, trim: Decimal | None,
                  response_trim: Decimal, fmt: str, output: str | None, as_of: dt.date | None,
@@ -56,8 +58,14 @@ def estimate_cmd(prompt_file: str | None, models: tuple[str, ...], messages_file
         raise click.UsageError("stdin can be the prompt or the response, not both")
     if trim is None and response_trim:
         raise click.UsageError("--response-trim goes with --trim")
+    tools: list[dict[str, Any]] | None = None
+    prompt: Any
+    if tools_file and not messages_file:
+        raise click.UsageError("--tools goes with --messages (tool definitions are part of a chat request)")
     if messages_file:
-        prompt: Any = read_messages(messages_file)[0]
+        prompt, tools = read_messages(messages_file)
+        if tools_file:
+            tools = [*(tools or []), *read_tools(tools_file)]
     elif prompt_file == "-":
         prompt = read_text("-")
     else:
@@ -65,7 +73,7 @@ def estimate_cmd(prompt_file: str | None, models: tuple[str, ...], messages_file
     requests = estimator.volume(requests_per_day, days)
     request = dict(
         response=read_text(response_file) if response_file else None, response_ratio=response_ratio,
-        as_of=as_of, registry=registry, response_tokens=response_tokens, reasoning_tokens=reasoning_tokens,
+        as_of=as_of, registry=registry, tools=tools, response_tokens=response_tokens, reasoning_tokens=reasoning_tokens,
         cached_tokens=cached_tokens, cache_write_tokens=cache_write_tokens, cache_ttl=cache_ttl, batch=batch,
         service_tier=service_tier, requests=requests,
     )
