@@ -46,7 +46,7 @@ def test_prices_show_gives_source_and_the_historical_rate_with_as_of():
     code, out, _ = invoke("prices", "show", "openai:gpt-3.5-turbo", "--as-of", "2023-03-01", "--format", "json")
     detail = json.loads(out)
     assert code == 0 and detail["price_effective"] == "2023-03-01" and detail["as_of"] == "2023-03-01"
-    rates = {r["rate"]: r for r in detail["rates"]}
+    rates = {r["rate"]: r for r in detail["rows"]}
     assert rates["input"]["per_1k"] == "0.002" and rates["output"]["per_1k"] == "0.002"
     assert detail["source"].startswith("https://")
     code, out, _ = invoke("prices", "show", "gpt-4o")

@@ -39,7 +39,7 @@ def prices_show(model: str, fmt: str, output: str | None, as_of: dt.date | None,
     priced = registry.get(model, as_of=as_of)
     detail = price_detail(priced)
     if fmt == "json":
-        emit(Rows("price", detail["rates"], meta=detail), "json", output)
+        emit(Rows("price", detail["rates"], meta={k: v for k, v in detail.items() if k != "rates"}), "json", output)
         return
     width = None if output else terminal_width()
     lines = [
