@@ -5,7 +5,8 @@ from .errors import BadInputError, PriceFileError, TokencostError, TokenizerUnav
 from .estimator import Comparison, Estimate, TrimResult, compare, estimate, to_dataframe, trim_saving
 from .messages import MessageCount, count_messages
 from .registry import Priced, Registry, load_registry
-from .tokenizers import TOKENIZER_NAMES, FileCount, Tokenizer, count_files, count_stream, get_tokenizer
+from .batch import FileCount, count_files
+from .tokenizers import TOKENIZER_NAMES, Tokenizer, count_stream, get_tokenizer
 
 __all__ = [
     "BadInputError",
