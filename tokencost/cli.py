@@ -267,12 +267,16 @@ def estimate_cmd(prompt_file, models, messages_file, response_tokens, response_f
 def count_cmd(sources: tuple[str, ...], models: tuple[str, ...], each: bool, fmt: str, pricing: tuple[str, ...]) -> None:
     """Count the tokens of SOURCES per model: files of any size (streamed), - for stdin, directories,
     JSONL files of prompts or chat requests, OpenAI Batch API input files (all cores; progress on a terminal)."""
+    from .batch import count_files
     from .estimator import default_models
-    from .tokenizers import count_files, get_tokenizer
+    from .tokenizers import count_stream_many, get_tokenizer
 
     registry = registry_from(pricing)
     targets = [registry.get(m) for m in models] if models else default_models(registry)
-    stdin_text = read_text("-") if "-" in sources else None
+    toks = {t.name: t for t in (get_tokenizer(p.tokenizer) for p in targets)}
+    # stdin is streamed once for every tokenizer, in flat memory like a file path
+    stdin_counts = dict(zip(toks, count_stream_many(list(toks.values()), sys.stdin.buffer, name="stdin"))) \
+        if "-" in sources else None
     paths = [s for s in sources if s != "-"]
     counted: dict[str, list] = {}
     rows = []
@@ -280,9 +284,9 @@ def count_cmd(sources: tuple[str, ...], models: tuple[str, ...], each: bool, fmt
         tok = get_tokenizer(priced.tokenizer)
         if tok.name not in counted:
             items = [(i.path if i.line is None else f"{i.path}:{i.line}", i.tokens, i.exact)
-                     for i in (count_files(tok, paths) if paths else [])]
-            if stdin_text is not None:
-                items.insert(0, ("-", tok.count(stdin_text), tok.exact))
+                     for i in (count_files(tok, paths, progress=sys.stderr.isatty()) if paths else [])]
+            if stdin_counts is not None:
+                items.insert(0, ("-", stdin_counts[tok.name], tok.exact))
             counted[tok.name] = items
         items = counted[tok.name]
         basis = tok.basis if tok.exact else f"{tok.basis}; error: {tok.error}"

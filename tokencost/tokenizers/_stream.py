@@ -133,10 +133,12 @@ class _Counter:
 
 
 def count_stream_many(tokenizers: Sequence[Tokenizer | str], source: Source,
-                      chunk_chars: int = DEFAULT_CHUNK_CHARS, *, workers: int | None = None) -> list[int]:
+                      chunk_chars: int = DEFAULT_CHUNK_CHARS, *, workers: int | None = None,
+                      name: str | None = None) -> list[int]:
     """Count ``source`` once for several tokenizers (stdin can be read only once).
 
     Each count equals ``tokenizer.count(whole_text)`` exactly; the text is never held whole.
+    ``name`` labels the source in error messages (default: its file name).
     """
     toks = [get_tokenizer(t) if isinstance(t, str) else t for t in tokenizers]
     if not isinstance(chunk_chars, int) or isinstance(chunk_chars, bool) or chunk_chars < 1:
@@ -153,7 +155,7 @@ def count_stream_many(tokenizers: Sequence[Tokenizer | str], source: Source,
         elif exact is not None:
             whole = []
     chars = 0
-    for piece in iter_text(source, chunk_chars):
+    for piece in iter_text(source, chunk_chars, name=name):
         chars += len(piece)
         for c in counters.values():
             c.feed(piece)
@@ -172,12 +174,12 @@ def count_stream_many(tokenizers: Sequence[Tokenizer | str], source: Source,
 
 
 def count_stream(tokenizer: Tokenizer | str, source: Source, chunk_chars: int = DEFAULT_CHUNK_CHARS, *,
-                 workers: int | None = None) -> int:
+                 workers: int | None = None, name: str | None = None) -> int:
     """Count the tokens of a file of any size; equals ``tokenizer.count(whole_text)`` exactly.
 
     ``tokenizer`` is a Tokenizer or a tokenizer name; ``source`` a path, an open file
     (binary files, ``sys.stdin.buffer`` included, are decoded as UTF-8; text files are read
     as they are) or bytes.  Memory stays flat whatever the size of the input.
     """
-    return count_stream_many([tokenizer], source, chunk_chars, workers=workers)[0]
+    return count_stream_many([tokenizer], source, chunk_chars, workers=workers, name=name)[0]
 
