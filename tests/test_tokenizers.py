@@ -479,3 +479,36 @@ def test_each_qwen_model_names_its_vocabulary():
     q, q35 = tk.get_tokenizer("qwen"), tk.get_tokenizer("qwen3.5")
     assert q.exact and q35.exact and len(q35._ranks) == 248044 and len(q._ranks) == 151643
     assert q.encode_ordinary(text) != q35.encode_ordinary(text)
+
+
+def test_streamed_pieces_stay_below_the_allocators_mmap_threshold(monkeypatch):
+    """Memory is flat only if no per-piece buffer reaches glibc's 128 KiB mmap threshold."""
+    import sys
+
+    tok = tk.get_tokenizer("o200k_base")
+    seen = []
+    real = type(tok).count_batch
+
+    def spy(self, texts):
+        seen.extend(sys.getsizeof(t) for t in texts)
+        return real(self, texts)
+
+    monkeypatch.setattr(type(tok), "count_batch", spy)
+    text = ("emoji 😀 and words, " * 50 + "\n") * 400  # characters beyond U+FFFF: 4 bytes each in a str
+    assert tk.count_stream(tok, io.BytesIO(text.encode()), workers=2) == tok.count(text)
+    assert seen and max(seen) < 128 * 1024
+
+
+def test_stream_from_a_pipe_like_stdin_for_several_tokenizers():
+    import subprocess
+    import sys
+
+    text = "".join(SAMPLES) * 300
+    proc = subprocess.Popen([sys.executable, "-c", "import sys; sys.stdout.buffer.write(sys.stdin.buffer.read())"],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    proc.stdin.write(text.encode())
+    proc.stdin.close()
+    names = ["o200k_base", "qwen", "approx:claude", "approx:claude-4.7", "approx:chars"]
+    got = tk.count_stream_many(names, proc.stdout, name="stdin")
+    proc.wait()
+    assert got == [tk.get_tokenizer(n).count(text) for n in names]

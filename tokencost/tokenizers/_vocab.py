@@ -293,8 +293,13 @@ def _write_cache(verified_sha: str, ident: tuple, ranks: dict[bytes, int], confi
 
     if _trusted_dir(create=True) is None:
         return  # a shared or unusable cache directory only costs speed, never correctness
-    tokens: list[bytes] | dict[bytes, int] = sorted(ranks, key=ranks.__getitem__)
-    if any(ranks[t] != i for i, t in enumerate(tokens)):
+    tokens: list | dict[bytes, int] = [None] * len(ranks)
+    try:
+        for tok, rank in ranks.items():
+            tokens[rank] = tok
+    except IndexError:
+        tokens = ranks
+    if isinstance(tokens, list) and None in tokens:  # ranks are not 0..n-1
         tokens = ranks
     payload = marshal.dumps(((verified_sha, tuple(ident)), tokens, config))
     try:
