@@ -32,7 +32,7 @@ Source = Union[str, "os.PathLike[str]", IO[bytes], IO[str]]
 #: below the allocator's mmap threshold, large enough that per-call overhead is negligible.
 DEFAULT_CHUNK_CHARS = 1 << 14
 #: Pieces counted per batch, per core.
-_PIECES_PER_CORE = 4
+_PIECES_PER_CORE = 16
 
 
 def _read_into(source: IO[bytes], buf: bytearray) -> memoryview | bytes:
