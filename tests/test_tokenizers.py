@@ -512,3 +512,9 @@ def test_stream_from_a_pipe_like_stdin_for_several_tokenizers():
     got = tk.count_stream_many(names, proc.stdout, name="stdin")
     proc.wait()
     assert got == [tk.get_tokenizer(n).count(text) for n in names]
+
+
+@pytest.mark.parametrize("bad", [5, None, ["text"]])
+def test_stream_of_something_unreadable_is_bad_input(bad):
+    with pytest.raises(BadInputError, match="pass a path, an open file, or bytes"):
+        tk.count_stream("o200k_base", bad)

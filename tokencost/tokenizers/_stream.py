@@ -60,8 +60,12 @@ def iter_text(source: Source, chunk_chars: int = DEFAULT_CHUNK_CHARS, name: str 
         with f:
             yield from iter_text(f, chunk_chars, name=path)
         return
+    if not callable(getattr(source, "read", None)):
+        raise BadInputError(
+            f"cannot count {type(source).__name__} {str(source)[:40]!r}: pass a path, an open file, or bytes"
+        )
     label = name or getattr(source, "name", None) or "input"
-    if isinstance(source, io.TextIOBase) or isinstance(getattr(source, "read", lambda n: b"")(0), str):
+    if isinstance(source, io.TextIOBase) or isinstance(source.read(0), str):
         while True:
             data = source.read(chunk_chars)
             if not data:
