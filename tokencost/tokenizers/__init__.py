@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from ._bpe import SMALL_TEXT_CHARS
-from ._core import ApproxTokenizer, TiktokenTokenizer, Tokenizer, _clear_cache, get_tokenizer
+from ._core import ApproxTokenizer, TiktokenTokenizer, Tokenizer, _clear_cache, get_tokenizer  # noqa: F401
 from ._specs import EXACT_NAMES, TOKENIZER_NAMES
 from ._stream import count_stream, count_stream_many
 
@@ -30,7 +30,6 @@ __all__ = [
     "count_stream",
     "count_stream_many",
     "SMALL_TEXT_CHARS",
-    "_clear_cache",
 ]
 
 
