@@ -170,7 +170,7 @@ def approx() -> None:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--approx", action="store_true", help="measure the approximations' errors instead")
-    ap.add_argument("--names", default="o200k_base,cl100k_base,llama3,llama4,mistral,qwen")
+    ap.add_argument("--names", default="o200k_base,cl100k_base,llama3,llama4,mistral,qwen,qwen3.5")
     args = ap.parse_args()
     emit("python", sys.version.split()[0])
     import tiktoken

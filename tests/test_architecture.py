@@ -30,6 +30,8 @@ def _imports(path: Path) -> set[str]:
     found: set[str] = set()
 
     def visit(node: ast.AST) -> None:
+        if isinstance(node, ast.FunctionDef) and node.name == "__getattr__":
+            return  # deprecated aliases resolved on attribute access, after both modules loaded
         if isinstance(node, ast.If) and _is_type_checking(node):
             for child in node.orelse:
                 visit(child)

@@ -57,7 +57,9 @@ def test_a_failed_atomic_write_keeps_the_old_file(tmp_path, monkeypatch):
     import tokencost._fs as fs
 
     monkeypatch.setattr(fs.os, "replace", broken_replace)
-    with pytest.raises(OSError):
+    from tokencost.errors import BadInputError
+
+    with pytest.raises(BadInputError, match="disk full"):
         outputs.write_atomic(target, "new")
     assert target.read_text() == "old"
     assert [p.name for p in tmp_path.iterdir()] == ["out.csv"]

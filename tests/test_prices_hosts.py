@@ -234,3 +234,15 @@ def test_models_command_lists_the_new_bedrock_and_vertex_entries():
 
 def test_vertex_log_spellings_with_an_at_sign_resolve(registry):
     assert registry.resolve("vertex:claude-sonnet-4-5@20250929") == "vertex:claude-sonnet-4-5"
+
+
+def test_claude_at_every_host_uses_the_tokenizer_anthropics_own_entry_uses(registry):
+    checked = 0
+    for key in registry.keys():
+        provider, _, model = key.partition(":")
+        if provider in ("bedrock", "vertex") and model.startswith("claude-"):
+            own = f"anthropic:{model.removesuffix('-regional')}"
+            if own in registry.keys():
+                assert registry.tokenizer_of(key) == registry.tokenizer_of(own), key
+                checked += 1
+    assert checked >= 20

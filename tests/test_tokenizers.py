@@ -19,7 +19,7 @@ from tokencost.errors import BadInputError, TokencostError
 from tokencost.schema import TOKENIZERS
 from tokencost.tokenizers import _cut, _vocab
 
-EXACT = ["o200k_base", "cl100k_base", "llama3", "llama4", "mistral", "qwen"]
+EXACT = ["o200k_base", "cl100k_base", "llama3", "llama4", "mistral", "qwen", "qwen3.5"]
 
 SAMPLES = [
     "",
@@ -137,16 +137,29 @@ def test_llama_matches_meta_reference(name, toks):
         assert tok.count(text) == len(meta.encode(text, bos=False, eos=False)), text
 
 
-def test_qwen_matches_dashscope(toks):
-    QwenTokenizer = pytest.importorskip("dashscope.tokenizers.qwen_tokenizer").QwenTokenizer
+@pytest.mark.parametrize("name, model", [("qwen", "qwen-plus"), ("qwen3.5", "qwen3.6-27b")])
+def test_qwen_matches_qwen_tokenizer(name, model, toks):
+    from qwen_tokenizer import get_tokenizer as qwen_reference
 
-    path = _vocab.SOURCES["qwen"].locate()
-    ref = QwenTokenizer(str(path))
-    tok = toks["qwen"]
+    ref = qwen_reference(model)
+    tok = toks[name]
+    assert str(ref._vocab_file).endswith(_vocab.SOURCES[name].relpath)
     assert tok.special_tokens == ref._special_tokens
+    assert tok.encoding._pat_str == ref._tokenizer._pat_str
     for text in SAMPLES:
-        # dashscope treats special-token strings as control tokens by default; we count them as text
+        # qwen-tokenizer treats special-token strings as control tokens by default; we count them as text
         assert tok.count(text) == len(ref.encode(text, allowed_special=set(), disallowed_special=())), text
+
+
+def test_qwen_matches_dashscope(toks):
+    """The older reference (dashscope, no longer a dependency) ships the same qwen.tiktoken."""
+    try:
+        from dashscope.tokenizers.qwen_tokenizer import QwenTokenizer
+    except ImportError:
+        pytest.skip("dashscope is not installed (optional cross-check)")
+    ref = QwenTokenizer(str(_vocab.SOURCES["qwen"].locate()))
+    for text in SAMPLES:
+        assert toks["qwen"].count(text) == len(ref.encode(text, allowed_special=set(), disallowed_special=())), text
 
 
 def test_mistral_matches_mistral_common(toks):
@@ -285,7 +298,7 @@ def test_a_fresh_tokenizer_counts_a_short_prompt_without_building_the_encoder(mo
 
 def test_count_batch_parallel_path(toks):
     texts = [s * 50 for s in SAMPLES] * 8  # large enough to use the thread pool
-    for name in ("o200k_base", "qwen"):
+    for name in ("o200k_base", "qwen", "qwen3.5"):
         tok = toks[name]
         assert tok.count_batch(texts) == [tok.count(t) for t in texts]
 
@@ -350,10 +363,10 @@ def test_stream_memory_is_bounded(toks):
     tok = toks["cl100k_base"]
     block = ("".join(SAMPLES) + "\n").encode()
     n = (24 << 20) // len(block)  # ~24 MB
-    chunk = 1 << 16
+    chunk = tk._stream.DEFAULT_CHUNK_CHARS
     tracemalloc.start()
     try:
-        total = tk.count_stream(tok, _GeneratedFile(block, n), chunk_chars=chunk, workers=2)
+        total = tk.count_stream(tok, _GeneratedFile(block, n), workers=2)
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
@@ -362,60 +375,146 @@ def test_stream_memory_is_bounded(toks):
     assert peak < 8 << 20, peak  # far below the 24 MB of input
 
 
-# --- batches of files -----------------------------------------------------------------------
+# --- structure -------------------------------------------------------------------------------
 
 
-def test_count_files_directory_and_jsonl(tmp_path, toks):
-    tok = toks["o200k_base"]
-    d = tmp_path / "prompts"
-    (d / "sub").mkdir(parents=True)
-    (d / "a.txt").write_text("hello world", encoding="utf-8")
-    (d / "sub" / "b.md").write_text("# Title\n\nbody text", encoding="utf-8")
-    (d / ".hidden").write_text("skip me", encoding="utf-8")
-    jl = tmp_path / "batch.jsonl"
-    lines = [
-        {"custom_id": "r1", "method": "POST", "url": "/v1/chat/completions",
-         "body": {"model": "gpt-4o", "messages": [{"role": "user", "content": "Hi there"}]}},
-        {"prompt": "plain prompt"},
-        "a bare JSON string",
-        {"messages": [{"role": "system", "content": "S"}, {"role": "user", "content": "U"}]},
-        {"unrelated": 1},
-        {"prompt": ["one", "two"]},
-    ]
-    jl.write_text("\n".join(json.dumps(x) for x in lines) + "\n\n", encoding="utf-8")
-    res = tk.count_files(tok, [d, jl], workers=2, progress=False)
-    by = {(os.path.basename(r.path), r.line): r for r in res}
-    assert by[("a.txt", None)].tokens == tok.count("hello world")
-    assert by[("b.md", None)].tokens == tok.count("# Title\n\nbody text")
-    assert (".hidden", None) not in by
-    from tokencost.messages import count_messages
+def _import_graph():
+    """Module -> modules it imports (at any level, except the documented lazy ``__getattr__`` alias)."""
+    import ast
+    from pathlib import Path
 
-    r1 = by[("batch.jsonl", 1)]
-    assert r1.custom_id == "r1" and r1.kind == "messages"
-    assert r1.tokens == count_messages([{"role": "user", "content": "Hi there"}], "o200k_base").tokens
-    assert by[("batch.jsonl", 2)].tokens == tok.count("plain prompt")
-    assert by[("batch.jsonl", 3)].tokens == tok.count("a bare JSON string")
-    assert by[("batch.jsonl", 4)].kind == "messages"
-    assert by[("batch.jsonl", 5)].kind == "empty" and not by[("batch.jsonl", 5)].exact
-    assert by[("batch.jsonl", 6)].tokens == tok.count("one") + tok.count("two")
+    root = Path(tk.__file__).resolve().parents[1]
+    graph: dict[str, set[str]] = {}
+    for path in root.rglob("*.py"):
+        rel = path.relative_to(root.parent).with_suffix("")
+        parts = list(rel.parts)
+        is_pkg = parts[-1] == "__init__"
+        if is_pkg:
+            parts = parts[:-1]
+        mod = ".".join(parts)
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        skip = {id(n) for f in tree.body if isinstance(f, ast.FunctionDef) and f.name == "__getattr__"
+                for n in ast.walk(f)}
+        deps = set()
+        for node in ast.walk(tree):
+            if id(node) in skip or not isinstance(node, ast.ImportFrom) or not node.level:
+                continue
+            base = parts if is_pkg else parts[:-1]
+            base = base[: len(base) - (node.level - 1)]
+            target = ".".join(base + ([node.module] if node.module else []))
+            if not (mod + ".").startswith(target + "."):  # a module's own package is already importing
+                deps.add(target)
+            for alias in node.names:
+                deps.add(f"{target}.{alias.name}")
+        graph[mod] = deps
+    return {m: {d for d in deps if d in graph and d != m} for m, deps in graph.items()}
 
 
-def test_count_files_errors(tmp_path):
-    with pytest.raises(BadInputError, match="no such file"):
-        tk.count_files("o200k_base", [tmp_path / "missing"], progress=False)
-    bad = tmp_path / "bad.jsonl"
-    bad.write_text('{"prompt": "ok"}\n{not json\n', encoding="utf-8")
-    with pytest.raises(BadInputError, match=r"bad.jsonl:2"):
-        tk.count_files("o200k_base", [bad], progress=False)
-    latin = tmp_path / "latin1.txt"
-    latin.write_bytes("caf\xe9".encode("latin-1"))
-    with pytest.raises(BadInputError, match="byte 3"):
-        tk.count_files("o200k_base", [latin], progress=False)
+def test_no_import_cycle_through_the_tokenizer_layer():
+    graph = _import_graph()
+    ours = [m for m in graph if m.startswith("tokencost.tokenizers") or m in ("tokencost.batch", "tokencost._fs")]
+
+    def reaches(start, goal, seen):
+        for nxt in graph[start]:
+            if nxt == goal:
+                return True
+            if nxt not in seen:
+                seen.add(nxt)
+                if reaches(nxt, goal, seen):
+                    return True
+        return False
+
+    for mod in ours:
+            assert not reaches(mod, mod, set()), mod
 
 
-def test_cache_file_format_roundtrip_non_dense(tmp_path, monkeypatch):
-    monkeypatch.setenv("TOKENCOST_CACHE_DIR", str(tmp_path))
-    ranks = {b"a": 5, b"bc": 1, base64.b64decode("AA=="): 9}
-    _vocab._write_cache("f" * 64, ranks, {"x": 1})
-    assert _vocab._read_cache("f" * 64) == (ranks, {"x": 1})
-    assert _vocab._read_cache("e" * 64) is None
+def test_the_tokenizer_table_imports_no_tokenizer_library():
+    import subprocess
+    import sys
+
+    code = ("import sys; import tokencost.tokenizers as t; "
+            "assert 'qwen3.5' in t.TOKENIZER_NAMES and 'approx:claude-4.7' in t.TOKENIZER_NAMES; "
+            "print(sorted(m for m in ('tiktoken', 'regex') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+
+
+def test_dead_state_and_moved_names():
+    from tokencost import errors, remote_count
+
+    assert not hasattr(tk, "load_times")
+    assert remote_count.RemoteCountError is errors.RemoteCountError
+    assert set(TOKENIZERS) == set(tk.TOKENIZER_NAMES) == set(tk._specs.SPECS)
+
+
+def test_claude_47_approximation_scales_the_previous_one():
+    old, new = tk.get_tokenizer("approx:claude"), tk.get_tokenizer("approx:claude-4.7")
+    text = "The quick brown fox jumps over the lazy dog. " * 7
+    assert new.exact is False and "1.35" in new.basis and "migration-guide" in new.basis
+    assert new.count(text) == -(-old.count(text) * 135 // 100)
+    assert new.count_batch([text, ""]) == [new.count(text), 0]
+    assert tk.count_stream(new, io.BytesIO(text.encode()), chunk_chars=7) == new.count(text)
+
+
+def test_claude_47_and_later_models_use_the_new_approximation():
+    from tokencost.registry import load_registry
+
+    reg = load_registry()
+    assert reg.get("anthropic:claude-opus-4-7").tokenizer == "approx:claude-4.7"
+    assert reg.get("anthropic:claude-sonnet-5").tokenizer == "approx:claude-4.7"
+    assert reg.get("anthropic:claude-opus-4-6").tokenizer == "approx:claude"
+    assert reg.get("anthropic:claude-sonnet-4-6").tokenizer == "approx:claude"
+
+
+def test_each_qwen_model_names_its_vocabulary():
+    from tokencost.registry import load_registry
+
+    reg = load_registry()
+    assert reg.get("alibaba:qwen3.5-plus").tokenizer == "qwen3.5"
+    assert reg.get("alibaba:qwen3.5-flash").tokenizer == "qwen3.5"
+    for m in ("alibaba:qwen3-max", "alibaba:qwen-plus", "alibaba:qwen2.5-72b-instruct", "alibaba:qwen3-32b"):
+        assert reg.get(m).tokenizer == "qwen"
+    # The two vocabularies really differ: a plain install counts both exactly.
+    text = "Qwen3.6 的分词器 e\u0301 tokenizer"
+    q, q35 = tk.get_tokenizer("qwen"), tk.get_tokenizer("qwen3.5")
+    assert q.exact and q35.exact and len(q35._ranks) == 248044 and len(q._ranks) == 151643
+    assert q.encode_ordinary(text) != q35.encode_ordinary(text)
+
+
+def test_streamed_pieces_stay_below_the_allocators_mmap_threshold(monkeypatch):
+    """Memory is flat only if no per-piece buffer reaches glibc's 128 KiB mmap threshold."""
+    import sys
+
+    tok = tk.get_tokenizer("o200k_base")
+    seen = []
+    real = type(tok).count_batch
+
+    def spy(self, texts):
+        seen.extend(sys.getsizeof(t) for t in texts)
+        return real(self, texts)
+
+    monkeypatch.setattr(type(tok), "count_batch", spy)
+    text = ("emoji 😀 and words, " * 50 + "\n") * 400  # characters beyond U+FFFF: 4 bytes each in a str
+    assert tk.count_stream(tok, io.BytesIO(text.encode()), workers=2) == tok.count(text)
+    assert seen and max(seen) < 128 * 1024
+
+
+def test_stream_from_a_pipe_like_stdin_for_several_tokenizers():
+    import subprocess
+    import sys
+
+    text = "".join(SAMPLES) * 300
+    proc = subprocess.Popen([sys.executable, "-c", "import sys; sys.stdout.buffer.write(sys.stdin.buffer.read())"],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    proc.stdin.write(text.encode())
+    proc.stdin.close()
+    names = ["o200k_base", "qwen", "approx:claude", "approx:claude-4.7", "approx:chars"]
+    got = tk.count_stream_many(names, proc.stdout, name="stdin")
+    proc.wait()
+    assert got == [tk.get_tokenizer(n).count(text) for n in names]
+
+
+@pytest.mark.parametrize("bad", [5, None, ["text"]])
+def test_stream_of_something_unreadable_is_bad_input(bad):
+    with pytest.raises(BadInputError, match="pass a path, an open file, or bytes"):
+        tk.count_stream("o200k_base", bad)

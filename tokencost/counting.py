@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from typing import Any
+from typing import IO, Any
 
 from .errors import BadInputError, TokenizerUnavailable
 from .messages import MessageCount, count_messages
 from .registry import Registry, default_models, default_registry
-from .tokenizers import count_stream, get_tokenizer
+from .batch import count_files
+from .tokenizers import count_stream, count_stream_many, get_tokenizer
 
 
 def _tokenizer_name(model: str, registry: Registry | None) -> str:
@@ -66,27 +67,29 @@ def count_prompt(prompt: str | os.PathLike[str] | Sequence[dict[str, Any]], toke
     return counted.tokens, "exact" if counted.exact else "approximate", basis
 
 
-def count_sources(paths: Sequence[str], models: Sequence[str] | None = None, *, stdin_text: str | None = None,
+def count_sources(paths: Sequence[str], models: Sequence[str] | None = None, *, stdin: IO[bytes] | None = None,
                   each: bool = False, registry: Registry | None = None,
                   progress: bool = False) -> list[dict[str, Any]]:
-    """Tokens of files, folders, JSONL and Batch files (and ``stdin_text``) by each model's tokenizer.
+    """Tokens of files, folders, JSONL and Batch files (and ``stdin``, streamed) by each model's tokenizer.
 
     One row per model (``each=False``: items, tokens, exact, basis) or per counted item; each
-    tokenizer counts the inputs once, however many models share it.
+    tokenizer counts the inputs once, however many models share it, and ``stdin`` is read once
+    for all of them in bounded memory.
     """
-    from .tokenizers import count_files
-
     registry = registry or default_registry()
     targets = [registry.get(m) for m in models] if models else default_models(registry)
+    toks = {t.name: t for t in (get_tokenizer(p.tokenizer) for p in targets)}
+    stdin_counts = dict(zip(toks, count_stream_many(list(toks.values()), stdin, name="stdin"))) \
+        if stdin is not None else None
     counted: dict[str, list[tuple[str, int, bool]]] = {}
     rows: list[dict[str, Any]] = []
     for priced in targets:
-        tok = get_tokenizer(priced.tokenizer)
+        tok = toks[get_tokenizer(priced.tokenizer).name]
         if tok.name not in counted:
             items = [(i.path if i.line is None else f"{i.path}:{i.line}", i.tokens, i.exact)
                      for i in (count_files(tok, list(paths), progress=progress) if paths else [])]
-            if stdin_text is not None:
-                items.insert(0, ("-", tok.count(stdin_text), tok.exact))
+            if stdin_counts is not None:
+                items.insert(0, ("-", stdin_counts[tok.name], tok.exact))
             counted[tok.name] = items
         items = counted[tok.name]
         basis = tok.basis if tok.exact else f"{tok.basis}; error: {tok.error}"

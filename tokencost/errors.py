@@ -25,6 +25,10 @@ class TokenizerUnavailable(TokencostError):
         super().__init__(message)
 
 
+class RemoteCountError(TokencostError):
+    """A provider's token-counting endpoint failed or answered something unexpected."""
+
+
 class PriceFileError(TokencostError):
     """A price file is malformed; ``problems`` holds one line per problem."""
 

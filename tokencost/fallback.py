@@ -43,7 +43,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import BadInputError
-from .registry import Priced
+from .priced import Priced
 from .schema import ModelEntry, PricePeriod, Provider, ServiceTier, Tier
 
 __all__ = [

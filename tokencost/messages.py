@@ -363,7 +363,7 @@ def count_messages(
         return _count_openai(msgs, tok, image_rule, tool_list)
     if name in ("llama3", "llama4"):
         counted = _count_llama(msgs, tok)
-    elif name == "qwen":
+    elif name in ("qwen", "qwen3.5"):
         counted = _count_chatml(msgs, tok)
     else:
         counted = _count_content_only(msgs, tok)
@@ -683,7 +683,7 @@ def _count_content_only(msgs: list[Mapping], tok: Tokenizer) -> MessageCount:
         for key, value in m.items():
             if key not in ("role", "content", "name") and value is not None:
                 uncounted.append(f"messages[{i}].{key} (no counting rule)")
-    rule = "anthropic" if tok.name == "approx:claude" else None
+    rule = "anthropic" if tok.name in ("approx:claude", "approx:claude-4.7") else None
     tokens = sum(tok.count_batch(texts)) + _count_images(images, rule, uncounted)
     notes = [f"no chat framing rule is implemented for {tok.name}: framing tokens are not counted"]
     if rule == "anthropic" and images:

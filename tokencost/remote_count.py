@@ -20,17 +20,13 @@ import urllib.request
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from .errors import BadInputError, TokencostError
+from .errors import BadInputError, RemoteCountError
 
 __all__ = ["anthropic_count_tokens", "gemini_count_tokens", "RemoteCountError"]
 
 ANTHROPIC_BASE_URL = "https://api.anthropic.com"
 ANTHROPIC_VERSION = "2023-06-01"
 GEMINI_BASE_URL = "https://generativelanguage.googleapis.com"
-
-
-class RemoteCountError(TokencostError):
-    """The provider's counting endpoint failed or answered something unexpected."""
 
 
 def _post(url: str, body: Mapping[str, Any], headers: Mapping[str, str], timeout: float) -> dict:

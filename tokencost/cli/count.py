@@ -9,7 +9,6 @@ import click
 from ..counting import count_sources
 from ..registry import Registry
 from ..rows import count_rows
-from ._input import read_text
 from ._options import emit, output_options, pricing_option
 
 
@@ -24,9 +23,9 @@ from ._options import emit, output_options, pricing_option
 def count_cmd(sources: tuple[str, ...], models: tuple[str, ...], each: bool, explain: bool, fmt: str,
               output: str | None, registry: Registry) -> None:
     """Count tokens of files, folders, JSONL and Batch files per model."""
-    stdin_text = read_text("-") if "-" in sources else None
+    stdin = click.get_binary_stream("stdin") if "-" in sources else None  # streamed, never read whole
     paths = [s for s in sources if s != "-"]
-    rows = count_rows(count_sources(paths, list(models) or None, stdin_text=stdin_text, each=each,
+    rows = count_rows(count_sources(paths, list(models) or None, stdin=stdin, each=each,
                                     registry=registry, progress=sys.stderr.isatty()), each)
     if explain:
         bases = {r["tokenizer"]: r["basis"] for r in rows.rows}

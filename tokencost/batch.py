@@ -1,4 +1,9 @@
-"""Counting many prompts at once: directories, JSONL files, OpenAI Batch API input files."""
+"""Counting many prompts at once: files, folders, JSONL files, OpenAI Batch API input files.
+
+Text files give one count each (large ones streamed in flat memory); ``.jsonl``/``.ndjson``
+files give one count per line.  A line with nothing to count is an error naming the file
+and line (a silent 0 would under-price), unless the caller asks to skip such lines.
+"""
 
 from __future__ import annotations
 
@@ -10,11 +15,18 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import BadInputError
+from .errors import BadInputError
+from .messages import count_messages
+from .tokenizers import Tokenizer, count_stream, get_tokenizer
+
+__all__ = ["FileCount", "count_files", "JSONL_SUFFIXES"]
 
 #: Files larger than this are streamed (bounded memory) instead of read whole.
 STREAM_ABOVE_BYTES = 16 << 20
+#: Small files are counted in batches of about this many characters.
+BATCH_CHARS = 16 << 20
 JSONL_SUFFIXES = {".jsonl", ".ndjson"}
+_NOTHING_TO_COUNT = "no messages, prompt, input or text field"
 
 
 @dataclass(frozen=True)
@@ -24,13 +36,13 @@ class FileCount:
     path: str
     line: int | None  # 1-based line of a JSONL file; None for a whole text file
     custom_id: str | None  # OpenAI Batch API custom_id, when the line has one
-    kind: str  # "text" | "prompt" | "messages" | "empty"
+    kind: str  # "text" | "prompt" | "messages" | "empty" (only when skipping empty lines was asked for)
     tokens: int
     exact: bool
     uncounted_parts: tuple[str, ...] = ()
 
 
-def _expand(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
+def _expand(paths: Iterable[str | os.PathLike[str]] | str | os.PathLike[str]) -> list[Path]:
     out: list[Path] = []
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]
@@ -47,9 +59,7 @@ def _expand(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
     return out
 
 
-def _progress(total: int, enabled: bool | None, desc: str):
-    if enabled is None:
-        enabled = sys.stderr.isatty()
+def _progress(total: int, enabled: bool, desc: str):
     if not enabled:
         return None
     try:
@@ -69,9 +79,18 @@ def _decode(data: bytes, path: Path) -> str:
 
 
 def _records(path: Path) -> Iterator[tuple[int, object]]:
+    offset = 0  # byte offset of the current line in the file
     with open(path, "rb") as f:
         for n, raw in enumerate(f, 1):
-            line = _decode(raw, path).strip()
+            try:
+                line = raw.decode("utf-8").strip()
+            except UnicodeDecodeError as exc:
+                raise BadInputError(
+                    f"{path}:{n}: not valid UTF-8: byte {offset + exc.start} of the file "
+                    f"(0x{raw[exc.start]:02x}, column {exc.start + 1} of the line) cannot be decoded; "
+                    "convert the file to UTF-8 first"
+                ) from None
+            offset += len(raw)
             if not line:
                 continue
             try:
@@ -104,12 +123,13 @@ def _classify(obj: object) -> tuple[str, object, str | None]:
 
 
 def count_files(
-    tokenizer,
-    paths,
+    tokenizer: Tokenizer | str,
+    paths: Iterable[str | os.PathLike[str]] | str | os.PathLike[str],
     workers: int | None = None,
-    progress: bool | None = None,
+    progress: bool = False,
     *,
     image_rule: str | None = None,
+    skip_empty: bool = False,
 ) -> list[FileCount]:
     """Count every prompt in ``paths`` (files, directories, JSONL, OpenAI Batch API input).
 
@@ -117,38 +137,42 @@ def count_files(
     line: a Batch API line (``{"custom_id", "method", "url", "body": {...}}``) or a bare
     request is counted through its ``messages`` (chat framing included, see
     ``tokencost.messages``) or its ``prompt``/``input``/``text``; a line that is a JSON
-    string is a prompt.  Work is spread over ``workers`` threads (default: all cores);
-    a tqdm progress bar appears on stderr when it is a terminal (``progress=None``).
+    string is a prompt.  A line with none of these is a BadInputError naming the file and
+    line, unless ``skip_empty`` (then it is a result of kind "empty", 0 tokens, not exact).
+    Work is spread over ``workers`` threads (default: all cores).  ``progress=True`` shows a
+    tqdm progress bar on stderr (if tqdm is installed); the library never shows one unasked.
     """
-    from . import Tokenizer, get_tokenizer
-    from ._stream import count_stream
-
     tok = tokenizer if isinstance(tokenizer, Tokenizer) else get_tokenizer(tokenizer)
     workers = max(1, workers or os.cpu_count() or 1)
     files = _expand(paths)
     results: list[FileCount] = []
     bar = _progress(len(files), progress, "files")
+    small: list[tuple[Path, str]] = []
+    small_chars = 0  # a running total: summing ``small`` after every file made this O(n^2)
+
+    def flush_small() -> None:
+        nonlocal small_chars
+        if not small:
+            return
+        counts = tok.count_batch([t for _, t in small])
+        results.extend(FileCount(str(p), None, None, "text", c, tok.exact) for (p, _), c in zip(small, counts))
+        small.clear()
+        small_chars = 0
+
     try:
-        small: list[tuple[Path, str]] = []
-
-        def flush_small() -> None:
-            if not small:
-                return
-            counts = tok.count_batch([t for _, t in small])
-            results.extend(FileCount(str(p), None, None, "text", c, tok.exact) for (p, _), c in zip(small, counts))
-            small.clear()
-
         for path in files:
             if path.suffix.lower() in JSONL_SUFFIXES:
                 flush_small()
-                results.extend(_count_jsonl(tok, path, workers, progress, image_rule))
+                results.extend(_count_jsonl(tok, path, workers, progress, image_rule, skip_empty))
             elif path.stat().st_size > STREAM_ABOVE_BYTES:
                 flush_small()
                 n = count_stream(tok, path, workers=workers)
                 results.append(FileCount(str(path), None, None, "text", n, tok.exact))
             else:
-                small.append((path, _decode(path.read_bytes(), path)))
-                if sum(len(t) for _, t in small) > STREAM_ABOVE_BYTES:
+                text = _decode(path.read_bytes(), path)
+                small.append((path, text))
+                small_chars += len(text)
+                if small_chars > BATCH_CHARS:
                     flush_small()
             if bar is not None:
                 bar.update(1)
@@ -159,20 +183,24 @@ def count_files(
     return results
 
 
-def _count_jsonl(tok, path: Path, workers: int, progress: bool | None, image_rule: str | None) -> list[FileCount]:
-    from ..messages import count_messages
-
+def _count_jsonl(tok: Tokenizer, path: Path, workers: int, progress: bool, image_rule: str | None,
+                 skip_empty: bool) -> list[FileCount]:
     items = [(n, *_classify(obj)) for n, obj in _records(path)]
     out: dict[int, FileCount] = {}
+    for n, kind, _, cid in items:
+        if kind == "empty":
+            if not skip_empty:
+                raise BadInputError(
+                    f"{path}:{n}: nothing to count ({_NOTHING_TO_COUNT}); fix or remove the line, "
+                    "or ask for such lines to be skipped"
+                )
+            out[n] = FileCount(str(path), n, cid, "empty", 0, False, (_NOTHING_TO_COUNT,))
     prompts = [(n, payload, cid) for n, kind, payload, cid in items if kind == "prompt"]
     if prompts:
         counts = iter(tok.count_batch([t for _, texts, _ in prompts for t in texts]))
         for n, texts, cid in prompts:
             c = sum(next(counts) for _ in texts)
             out[n] = FileCount(str(path), n, cid, "prompt", c, tok.exact)
-    for n, kind, _, cid in items:
-        if kind == "empty":
-            out[n] = FileCount(str(path), n, cid, "empty", 0, False, ("no messages, prompt, input or text field",))
     chats = [(n, payload, cid) for n, kind, payload, cid in items if kind == "messages"]
     bar = _progress(len(chats), progress, path.name) if chats else None
 
