@@ -127,10 +127,21 @@ def test_estimate_basic_fields_and_decimal_money():
     assert any(a.name == "price" and a.source == "user-supplied" for a in e.assumptions)
 
 
-def test_smallest_tensor_parallel_size_is_chosen():
-    assert sh.estimate("llama-3.1-70b", "h100-sxm", price_per_gpu_hour=1).gpus == 2
+@pytest.mark.parametrize("model,gpu,precision,concurrency", [
+    ("llama-3.1-70b", "h100-sxm", "bf16", None), ("llama-3.3-70b", "h100", "fp8", None),
+    ("llama-3.3-70b", "h100", "fp8", 16), ("llama-3.1-405b", "h100-sxm", "fp8", None), ("llama-3.1-8b", "l4", "bf16", 4),
+])
+def test_the_cheapest_tensor_parallel_size_is_chosen(model, gpu, precision, concurrency):
+    """gpus=None picks the TP size with the most output tokens/s per GPU (the cheapest per token), not the smallest."""
+    chosen = sh.estimate(model, gpu, precision=precision, concurrency=concurrency, price_per_gpu_hour=1)
+    for n in (1, 2, 4, 8):
+        try:
+            other = sh.estimate(model, gpu, gpus=n, precision=precision, concurrency=concurrency, price_per_gpu_hour=1)
+        except BadInputError:
+            continue  # does not fit
+        assert chosen.output_tokens_per_s_per_gpu >= other.output_tokens_per_s_per_gpu * 0.999999
+        assert chosen.cost_per_1k_output <= other.cost_per_1k_output * Decimal("1.000001")
     assert sh.estimate("llama-3.1-405b", "h100-sxm", precision="fp8", price_per_gpu_hour=1).gpus == 8
-    assert sh.estimate("llama-3.1-8b", "l4", price_per_gpu_hour=1).gpus == 1
 
 
 def test_concurrency_trades_latency_for_throughput():
@@ -145,7 +156,7 @@ def test_concurrency_trades_latency_for_throughput():
 def test_sourced_licence_is_added_per_gpu_hour():
     base = sh.estimate("llama-3.1-8b", "h100", price_per_gpu_hour=2)
     lic = sh.estimate("llama-3.1-8b", "h100", price_per_gpu_hour=2, licence="nvaie")
-    assert lic.price_per_gpu_hour == sh._q(Decimal(2) + Decimal(4500) / Decimal(8760))
+    assert lic.price_per_gpu_hour == sh.quantize_money(Decimal(2) + Decimal(4500) / Decimal(8760))
     assert lic.cost_per_request > base.cost_per_request
     assert any(a.name == "licence" for a in lic.assumptions)
 
@@ -155,9 +166,37 @@ def test_measured_throughput_overrides_model():
     assert e.measured_override and e.output_tokens_per_s == pytest.approx(1234)
 
 
-def test_sourced_cloud_price_is_used():
-    e = sh.estimate("llama-3.1-8b", "h100", cloud="aws")
-    assert e.price_per_gpu_hour == Decimal("4.916") and "capacity-block" in e.price_source
+def test_sourced_cloud_price_is_used_by_tier():
+    e = sh.estimate("llama-3.1-8b", "h100", cloud="aws", price_tier="reserved")
+    assert e.price_per_gpu_hour == Decimal("4.916") and "aws reserved" in e.price_source
+    assert e.price_tier == "reserved"
+    # AWS has no sourced on-demand H100 row: no price, no error, performance still there
+    none = sh.estimate("llama-3.1-8b", "h100", cloud="aws")
+    assert none.price_per_gpu_hour is None and none.cost_per_1k_output is None and "aws reserved $4.916" in none.price_note
+    assert none.output_tokens_per_s == pytest.approx(e.output_tokens_per_s)
+
+
+def test_default_tier_is_on_demand_with_sla_and_names_the_range(hw):
+    e = sh.estimate("llama-3.1-8b", "h100")
+    rows = [p for p in hw.prices if p.gpu == "h100-sxm" and p.tier == "on-demand"]
+    assert e.price_row in rows and e.price_row.sla
+    assert e.price_per_gpu_hour == min(p.price_per_gpu_hour for p in rows)
+    assert (e.price_range_low, e.price_range_high) == (min(p.price_per_gpu_hour for p in rows), max(p.price_per_gpu_hour for p in rows))
+    community = [p for p in hw.prices if p.gpu == "h100-sxm" and p.tier == "community"]
+    assert community and all(not p.sla for p in community)
+    anyrow = sh.estimate("llama-3.1-8b", "h100", price_tier="any")
+    assert anyrow.price_per_gpu_hour == min(p.price_per_gpu_hour for p in hw.prices if p.gpu == "h100-sxm")
+    assert "no SLA" in anyrow.price_source
+    with pytest.raises(BadInputError, match="unknown price tier"):
+        sh.estimate("llama-3.1-8b", "h100", price_tier="cheap")
+
+
+def test_gpu_without_a_price_still_gets_throughput_and_latency():
+    for gpu in ("mi300x", "b200"):
+        e = sh.estimate("llama-3.3-70b", gpu, precision="fp8", concurrency=16)
+        assert e.output_tokens_per_s > 0 and e.ttft_s > 0 and e.itl_s > 0
+        assert e.price_per_gpu_hour is None and e.cost_per_request is None and e.sensitivity == []
+        assert "no sourced on-demand price" in e.price_note
 
 
 def test_model_that_does_not_fit_suggests_one_that_does():
@@ -202,8 +241,7 @@ def test_names_resolve_or_suggest(hw):
         sh.resolve_model("llama-3.1", hw)
     with pytest.raises(BadInputError, match="did you mean h100-sxm"):
         sh.resolve_gpu("h1000", hw)
-    with pytest.raises(BadInputError, match="no sourced price for l4"):
-        sh.estimate("llama-3.1-8b", "l4")
+    assert "no sourced on-demand price for l4" in sh.estimate("llama-3.1-8b", "l4").price_note
 
 
 def test_on_prem_price():
@@ -269,7 +307,8 @@ def test_cli_selfhost_table_and_json():
                                            "--price-per-gpu-hour", "3", "--utilization", "0.5"])
     assert res.exit_code == 0, res.output
     assert "per 1K input" in res.output and "20%" in res.output and "assumptions" in res.output
-    res = runner.invoke(selfhost_command, ["--model", "llama-8b", "--gpu", "h100", "--cloud", "aws", "--format", "json"])
+    res = runner.invoke(selfhost_command, ["--model", "llama-8b", "--gpu", "h100", "--cloud", "aws", "--price-tier", "reserved",
+                                           "--format", "json"])
     assert res.exit_code == 0, res.output
     data = json.loads(res.output)
     assert data["price_per_gpu_hour"] == "4.916" and isinstance(data["cost_per_1k_output"], str)

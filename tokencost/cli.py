@@ -317,10 +317,11 @@ def estimate_footnotes(estimates) -> list[str]:
     return lines
 
 
-from .cli_selfhost import breakeven_command, selfhost_command  # noqa: E402 - needs cli defined above
+from .cli_selfhost import breakeven_command, plan_command, selfhost_command  # noqa: E402 - needs cli defined above
 
 cli.add_command(selfhost_command)
 cli.add_command(breakeven_command)
+cli.add_command(plan_command)
 
 
 def main() -> None:

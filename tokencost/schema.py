@@ -47,6 +47,10 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
 
+#: The shared base of every data-file model (price files here, hardware files in tokencost.selfhost).
+Strict = _Strict
+
+
 class Rates(_Strict):
     """One set of per-token rates, in the period's unit and currency."""
 

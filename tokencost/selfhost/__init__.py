@@ -16,9 +16,12 @@ The model
   ``B x c`` KV entries at ``eff_bw`` of the HBM bandwidth, and does ``2 x active_params x B`` plus
   attention FLOPs at ``eff_flops`` of peak; it takes the larger of the two (roofline), plus a fixed
   ``step_overhead_s`` and, with tensor parallelism, ``allreduce_s`` per layer.
-* ``C`` concurrent users each sending ``P``-in / ``R``-out requests complete ``C`` requests every
-  ``C x t_prefill + R x t_step(C)`` seconds, so output tokens/s = ``C R / (C t_prefill + R t_step(C))``.
-  ``concurrency=None`` means the largest ``C`` the KV cache (and the engine's batch cap) allows.
+* ``B`` running sequences (at most what the KV cache and the engine's batch cap hold) each get a token
+  every ``ITL = t_step(B) + B x t_prefill / R`` seconds (other requests' prefills interleave with the
+  decode steps), so output tokens/s = ``B / ITL`` = ``B R / (B t_prefill + R t_step(B))``; users beyond
+  ``B`` queue, and TTFT adds the queue, the wait for other prefills and the request's own prefill
+  (:func:`roofline.load`, the one formula).  :func:`plan` searches deployments for the cheapest that
+  meets latency targets at a demand.
 
 The efficiency factors (and the FP4 and ROCm kernel-maturity factors) are fitted on the ``holdout = false`` rows of ``measurements.toml`` (dense
 Llama 3.x rows only) and the error is reported on the ``holdout = true`` rows; run
@@ -35,20 +38,29 @@ from .cost import (
     HOURS_PER_MONTH,
     HOURS_PER_YEAR,
     MONEY_QUANTUM,
+    ON_PREM_INPUTS,
+    ApiEquivalent,
     Assumption,
     BreakevenResult,
     BreakevenRow,
+    GpuPrice,
     HostedOption,
+    OnPremInput,
+    OnPremPrice,
     SelfHostEstimate,
     SensitivityRow,
-    _q,  # noqa: F401 - the tests check money rounding with it
+    api_equivalent,
     breakeven,
     estimate,
+    gpu_price,
+    on_prem_price,
     on_prem_price_per_gpu_hour,
     plot_breakeven,
+    quantize_money,
 )
 from .hardware import (
     HARDWARE_DIR,
+    PRICE_TIERS,
     CloudPrice,
     Gpu,
     Hardware,
@@ -61,14 +73,18 @@ from .hardware import (
     resolve_licence,
     resolve_model,
 )
+from .plan import Candidate, Demand, FrontierPoint, Plan, demand_from_csv, plan, plot_frontier
 from .roofline import (
     CALIBRATED,
     Calibration,
     CalibrationReport,
+    Deployment,
+    Load,
     calibrate,
     calibration_markdown,
     calibration_report,
     default_calibration,
+    load,
     predict_output_tokens_per_s,
 )
 
@@ -78,31 +94,51 @@ __all__ = [
     "HOURS_PER_MONTH",
     "HOURS_PER_YEAR",
     "MONEY_QUANTUM",
+    "ON_PREM_INPUTS",
+    "PRICE_TIERS",
+    "ApiEquivalent",
     "Assumption",
     "BreakevenResult",
     "BreakevenRow",
     "Calibration",
     "CalibrationReport",
+    "Candidate",
     "CloudPrice",
+    "Demand",
+    "Deployment",
+    "FrontierPoint",
     "Gpu",
+    "GpuPrice",
     "Hardware",
     "HostedOption",
     "Licence",
+    "Load",
     "Measurement",
     "ModelArch",
     "OnPremDefault",
+    "OnPremInput",
+    "OnPremPrice",
+    "Plan",
     "SelfHostEstimate",
     "SensitivityRow",
+    "api_equivalent",
     "breakeven",
     "calibrate",
     "calibration_markdown",
     "calibration_report",
     "default_calibration",
+    "demand_from_csv",
     "estimate",
+    "gpu_price",
+    "load",
     "load_hardware",
+    "on_prem_price",
     "on_prem_price_per_gpu_hour",
+    "plan",
     "plot_breakeven",
+    "plot_frontier",
     "predict_output_tokens_per_s",
+    "quantize_money",
     "resolve_gpu",
     "resolve_licence",
     "resolve_model",

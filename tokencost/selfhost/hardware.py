@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from tokencost.errors import BadInputError, PriceFileError, UnknownModelError
 from tokencost.registry import read_toml_model, shipped_pricing_dir
+from tokencost.schema import NonNegative, Strict, Url
 
 HARDWARE_DIR = shipped_pricing_dir() / "hardware"
 
@@ -25,9 +26,11 @@ KV_BYTES = {"bf16": 2.0, "fp8": 1.0}
 
 Precision = Literal["bf16", "fp8", "fp4"]
 KvPrecision = Literal["bf16", "fp8"]
-Url = Annotated[str, Field(pattern=r"^https://\S+$")]
 Positive = Annotated[Decimal, Field(gt=0)]
-NonNegative = Annotated[Decimal, Field(ge=0)]
+#: Where a GPU price comes from: list price on demand, a commitment (reserved, savings plan, capacity
+#: block), interruptible spot capacity, or a community/marketplace host (third-party machines).
+PriceTier = Literal["on-demand", "reserved", "spot", "community"]
+PRICE_TIERS = ("on-demand", "reserved", "spot", "community", "any")
 
 
 # --------------------------------------------------------------------------------------------
@@ -35,11 +38,7 @@ NonNegative = Annotated[Decimal, Field(ge=0)]
 # --------------------------------------------------------------------------------------------
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
-
-
-class Gpu(_Strict):
+class Gpu(Strict):
     id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9.\-]*$")]
     name: str
     aliases: list[str] = []
@@ -62,7 +61,7 @@ class Gpu(_Strict):
         return precision == "bf16" or {"fp8": self.fp8_tflops, "fp4": self.fp4_tflops}[precision] is not None
 
 
-class ModelArch(_Strict):
+class ModelArch(Strict):
     id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9.\-]*$")]
     aliases: list[str] = []
     tokenizer: Literal["llama3", "llama4"]
@@ -132,11 +131,12 @@ class ModelArch(_Strict):
         return 2.0 * self.n_layers * self.n_kv_heads * self.hd * KV_BYTES[kv_precision]
 
 
-class CloudPrice(_Strict):
+class CloudPrice(Strict):
     cloud: str
     gpu: str
     instance: str | None = None
-    pricing_model: Literal["on-demand", "capacity-block", "reserved", "spot"]
+    tier: PriceTier
+    sla: bool  # the provider commits to availability (a data-centre SLA); community hosts do not
     region: str
     price_per_gpu_hour: NonNegative
     effective: dt.date
@@ -145,7 +145,7 @@ class CloudPrice(_Strict):
     note: str = ""
 
 
-class Licence(_Strict):
+class Licence(Strict):
     id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9.\-]*$")]
     name: str
     aliases: list[str] = []
@@ -156,7 +156,7 @@ class Licence(_Strict):
     note: str = ""
 
 
-class Measurement(_Strict):
+class Measurement(Strict):
     model: str
     gpu: str
     gpus: Annotated[int, Field(gt=0)]
@@ -179,32 +179,32 @@ class Measurement(_Strict):
         return "concurrency-1" if self.concurrency == 1 else "fixed-concurrency"
 
 
-class _GpuFile(_Strict):
+class _GpuFile(Strict):
     schema_: Literal[1] = Field(alias="schema")
     gpu: list[Gpu]
 
 
-class _ModelFile(_Strict):
+class _ModelFile(Strict):
     schema_: Literal[1] = Field(alias="schema")
     model: list[ModelArch]
 
 
-class _CloudFile(_Strict):
+class _CloudFile(Strict):
     schema_: Literal[1] = Field(alias="schema")
     price: list[CloudPrice] = []
 
 
-class _LicenceFile(_Strict):
+class _LicenceFile(Strict):
     schema_: Literal[1] = Field(alias="schema")
     licence: list[Licence] = []
 
 
-class _MeasurementFile(_Strict):
+class _MeasurementFile(Strict):
     schema_: Literal[1] = Field(alias="schema")
     measurement: list[Measurement]
 
 
-class OnPremDefault(_Strict):
+class OnPremDefault(Strict):
     """A sourced default for an on-premises input (e.g. PUE), used when the user gives none."""
 
     name: str
@@ -215,7 +215,7 @@ class OnPremDefault(_Strict):
     note: str = ""
 
 
-class _OnPremFile(_Strict):
+class _OnPremFile(Strict):
     schema_: Literal[1] = Field(1, alias="schema")
     default: list[OnPremDefault] = []
 
@@ -241,7 +241,7 @@ class Hardware(BaseModel):
         return rows
 
 
-def _load(path: Path, cls: type[_Strict]) -> _Strict:
+def _load(path: Path, cls: type[Strict]) -> Strict:
     if not path.exists():
         raise PriceFileError([f"{path}: hardware data file is missing"])
     return read_toml_model(path, cls)
@@ -272,19 +272,19 @@ def load_hardware(directory: str | None = None) -> Hardware:
 # --------------------------------------------------------------------------------------------
 
 
-def _norm(name: str) -> str:
+def normalize_name(name: str) -> str:
     return name.strip().lower().replace("_", "-").replace(" ", "-")
 
 
 def _resolve(name: str, table: dict, kind: str, error: type[BadInputError]):
-    key = _norm(name)
+    key = normalize_name(name)
     if not key:
         raise error(f"empty {kind} name")
     names: dict[str, str] = {}
     for ident, item in table.items():
         names[ident] = ident
         for alias in item.aliases:
-            names[_norm(alias)] = ident
+            names[normalize_name(alias)] = ident
     if key in names:
         return table[names[key]]
     tokens = [t for t in key.replace(".", "-").split("-") if t]

@@ -15,6 +15,9 @@ from .hardware import WEIGHT_BYTES, Gpu, Hardware, Measurement, ModelArch, load_
 KV_MEMORY_FRACTION = 0.90  # engines' default share of free memory for the KV cache (vLLM, TensorRT-LLM)
 RUNTIME_RESERVE_GB = 2.0  # CUDA context, activations, workspace per GPU (assumption)
 ALLOWED_GPU_COUNTS = (1, 2, 4, 8)
+#: Prompt tokens per engine step under chunked prefill: vLLM's default token budget per step for the
+#: OpenAI-compatible server on data-centre GPUs (``max_num_batched_tokens``; an assumption, settable).
+PREFILL_CHUNK_TOKENS = 8192
 
 
 # --------------------------------------------------------------------------------------------
@@ -38,7 +41,9 @@ class Calibration(BaseModel):
     fit_median_abs_error: float = 0.0
 
 
-class _Deployment(BaseModel):
+class Deployment(BaseModel):
+    """One replica: ``model`` on ``gpus`` x ``gpu`` (tensor parallel) at a weight and KV precision."""
+
     model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
     model: ModelArch
     gpu: Gpu
@@ -65,74 +70,124 @@ class _Deployment(BaseModel):
         return int(self.kv_gb_per_gpu * 1e9 // per_gpu_per_token)
 
     def max_concurrency(self, prompt: int, response: int) -> int:
+        """Sequences of ``prompt + response`` tokens the KV cache holds at once (0: not even one)."""
         return self.kv_capacity_tokens // (prompt + response)
 
+    def batch_limit(self, prompt: int, response: int, cal: Calibration) -> int:
+        """Sequences that run at once: the KV cache's limit and the engine's batch cap."""
+        return min(self.max_concurrency(prompt, response), cal.max_batch)
 
-def _weight_bytes_touched(dep: _Deployment, batch: float) -> float:
+
+def weight_bytes_touched(dep: Deployment, batch: float) -> float:
+    """Weight bytes one forward pass over ``batch`` tokens reads (all of them for a dense model)."""
     m = dep.model
-    if not m.is_moe:
+    if m.num_experts is None:
         return dep.weights_bytes
-    assert m.num_experts is not None
     e = m.expert_params
     dense = m.params_active - e
     touched_experts = m.num_experts * (1.0 - (1.0 - 1.0 / m.num_experts) ** batch)
     return (dense + touched_experts * e) * WEIGHT_BYTES[dep.precision]
 
 
-def _is_rocm(gpu: Gpu) -> bool:
+def is_rocm(gpu: Gpu) -> bool:
+    """AMD Instinct GPUs (served by ROCm kernels, which get their own fitted efficiency factor)."""
     return gpu.name.upper().startswith("AMD")
 
 
-def _compute_factor(dep: _Deployment, cal: Calibration) -> float:
+def compute_factor(dep: Deployment, cal: Calibration) -> float:
     """Kernel maturity, one fitted factor each: FP4 tensor-core kernels reach a smaller share of their
     (doubled) peak, and so do the ROCm (AMD Instinct) GEMM/attention kernels of vLLM of their datasheet peak."""
     f = cal.fp4_factor if dep.precision == "fp4" and dep.gpu.has_native("fp4") else 1.0
-    return f * (cal.rocm_factor if _is_rocm(dep.gpu) else 1.0)
+    return f * (cal.rocm_factor if is_rocm(dep.gpu) else 1.0)
 
 
-def _prefill_time(dep: _Deployment, prompt: int, cal: Calibration) -> float:
+def prefill_time(dep: Deployment, prompt: int, cal: Calibration) -> float:
+    """Seconds to prefill one ``prompt``-token request alone (compute-bound, never faster than a weight read)."""
     m = dep.model
     flops = 2.0 * m.params_active * prompt + 2.0 * m.n_layers * m.n_heads * m.hd * prompt * prompt
-    t_compute = flops / (dep.gpus * dep.gpu.peak_tflops(dep.precision) * 1e12 * cal.eff_prefill * _compute_factor(dep, cal))
-    t_memory = _weight_bytes_touched(dep, prompt) / dep.gpus / (float(dep.gpu.memory_bandwidth_gbps) * 1e9 * cal.eff_bw)
+    t_compute = flops / (dep.gpus * dep.gpu.peak_tflops(dep.precision) * 1e12 * cal.eff_prefill * compute_factor(dep, cal))
+    t_memory = weight_bytes_touched(dep, prompt) / dep.gpus / (float(dep.gpu.memory_bandwidth_gbps) * 1e9 * cal.eff_bw)
     return max(t_compute, t_memory)
 
 
-def _step_time(dep: _Deployment, batch: int, context: float, cal: Calibration) -> float:
+def step_time(dep: Deployment, batch: int, context: float, cal: Calibration) -> float:
+    """Seconds for one decode step of ``batch`` sequences at average ``context`` tokens (roofline + overheads)."""
     m = dep.model
     n = dep.gpus
-    bytes_ = (_weight_bytes_touched(dep, batch) + batch * context * m.kv_bytes_per_token(dep.kv_precision)) / n
+    bytes_ = (weight_bytes_touched(dep, batch) + batch * context * m.kv_bytes_per_token(dep.kv_precision)) / n
     t_memory = bytes_ / (float(dep.gpu.memory_bandwidth_gbps) * 1e9 * cal.eff_bw)
     flops = (2.0 * m.params_active * batch + 4.0 * m.n_layers * m.n_heads * m.hd * context * batch) / n
-    t_compute = flops / (dep.gpu.peak_tflops(dep.precision) * 1e12 * cal.eff_flops * _compute_factor(dep, cal))
+    t_compute = flops / (dep.gpu.peak_tflops(dep.precision) * 1e12 * cal.eff_flops * compute_factor(dep, cal))
     comm = 2 * m.n_layers * cal.allreduce_s if n > 1 else 0.0
     return max(t_memory, t_compute) + cal.step_overhead_s + comm
 
 
-def _timings(dep: _Deployment, prompt: int, response: int, concurrency: int, cal: Calibration) -> tuple[float, float]:
-    """(prefill seconds per request, decode step seconds at this concurrency)."""
-    return _prefill_time(dep, prompt, cal), _step_time(dep, concurrency, prompt + response / 2.0, cal)
+class Load(BaseModel):
+    """Throughput and latency of one replica with ``concurrency`` users in flight (closed loop: each
+    user sends its next request when the last one finishes, as serving benchmarks do)."""
+
+    model_config = ConfigDict(frozen=True)
+    concurrency: int  # users in flight
+    running: int  # sequences in the batch (at most what the KV cache and the engine hold)
+    queued: int  # users waiting for a batch slot
+    prefill_s: float  # one request's prefill alone
+    step_s: float  # one decode step of the running batch
+    output_tokens_per_s: float
+    requests_per_s: float
+    itl_s: float  # mean inter-token latency, prefill stalls of other requests included
+    ttft_s: float  # mean time to first token: queue + waiting for other prefills + own prefill
+    queue_wait_s: float
+    prefill_wait_s: float
+
+    @property
+    def per_user_output_tokens_per_s(self) -> float:
+        return 1.0 / self.itl_s
 
 
-def _throughput(dep: _Deployment, prompt: int, response: int, concurrency: int, cal: Calibration) -> float:
-    t_pre, t_step = _timings(dep, prompt, response, concurrency, cal)
-    return concurrency * response / (concurrency * t_pre + response * t_step)
+def load(dep: Deployment, prompt: int, response: int, concurrency: int, cal: Calibration,
+         prefill_chunk: int = PREFILL_CHUNK_TOKENS) -> Load:
+    """The one throughput-and-latency formula (see docs/selfhost.md, "Latency at a load").
 
-
-def _effective_concurrency(dep: _Deployment, prompt: int, response: int, concurrency: int | None, cal: Calibration) -> int:
-    cap = min(dep.max_concurrency(prompt, response), cal.max_batch)
-    if concurrency is None:
-        return max(cap, 1)
-    return max(1, min(concurrency, max(cap, 1)))
+    ``B`` running sequences each decode one token per step; every request also needs its prefill,
+    which continuous batching interleaves with the decode steps.  Per running request the mean time
+    between its tokens is therefore ``ITL = t_step(B) + B x t_prefill / R`` and the replica delivers
+    ``B / ITL`` output tokens/s (= ``B R / (B t_prefill + R t_step)``).  Users beyond ``B`` queue for
+    a slot (Little's law: ``(C - B) / requests_per_s``); a new request then waits for the prefills
+    ahead of it (M/D/1 with prefill load ``rho = requests_per_s x t_prefill``) and runs its own prefill
+    in ``prefill_chunk``-token chunks, each sharing a step with the running batch's decode.
+    """
+    if concurrency < 1:
+        raise BadInputError(f"concurrency must be a positive whole number, got {concurrency!r}")
+    limit = dep.batch_limit(prompt, response, cal)
+    if limit < 1:
+        raise BadInputError(f"{dep.model.id} at {dep.precision} does not hold one {prompt + response}-token sequence "
+                            f"on {dep.gpus} x {dep.gpu.id}")
+    running = min(concurrency, limit)
+    t_pre = prefill_time(dep, prompt, cal) if prompt else 0.0
+    t_step = step_time(dep, running, prompt + response / 2.0, cal)
+    itl = t_step + running * t_pre / response
+    tps = running / itl
+    rps = tps / response
+    queued = concurrency - running
+    queue_wait = queued / rps
+    rho = min(rps * t_pre, 0.999)
+    prefill_wait = rho * t_pre / (2.0 * (1.0 - rho)) if running > 1 else 0.0
+    chunks = math.ceil(prompt / prefill_chunk) if prompt else 1
+    own = t_pre + (chunks * step_time(dep, running - 1, prompt + response / 2.0, cal) if running > 1 else 0.0)
+    if not prompt:
+        own = t_step
+    return Load(concurrency=concurrency, running=running, queued=queued, prefill_s=t_pre, step_s=t_step,
+                output_tokens_per_s=tps, requests_per_s=rps, itl_s=itl, ttft_s=queue_wait + prefill_wait + own,
+                queue_wait_s=queue_wait, prefill_wait_s=prefill_wait)
 
 
 def predict_output_tokens_per_s(m: Measurement, cal: Calibration, hw: Hardware | None = None) -> float:
     """Predicted output tokens/s for one measurement row's configuration."""
     hw = hw or load_hardware()
-    dep = _Deployment(model=hw.models[m.model], gpu=hw.gpus[m.gpu], gpus=m.gpus, precision=m.precision, kv_precision=m.kv_precision)
-    conc = None if m.concurrency == "max" else m.concurrency
-    c = _effective_concurrency(dep, m.input_tokens, m.output_tokens, conc, cal)
-    return _throughput(dep, m.input_tokens, m.output_tokens, c, cal)
+    dep = Deployment(model=hw.models[m.model], gpu=hw.gpus[m.gpu], gpus=m.gpus, precision=m.precision, kv_precision=m.kv_precision)
+    limit = max(1, dep.batch_limit(m.input_tokens, m.output_tokens, cal))
+    conc = limit if m.concurrency == "max" else m.concurrency
+    return load(dep, m.input_tokens, m.output_tokens, conc, cal).output_tokens_per_s
 
 
 # --------------------------------------------------------------------------------------------
