@@ -197,7 +197,7 @@ def _hosted_from(vs, vs_price, pricing):
         reg = load_registry(pricing)
         for key in vs:
             p = reg.get(key)
-            hosted.append(sh.HostedOption(label=f"{p.key} (checked {p.period.checked})", input_per_1m=p.input_per_1m_usd,
+            hosted.append(sh.HostedOption(label=p.key, input_per_1m=p.input_per_1m_usd,
                                           output_per_1m=p.output_per_1m_usd))
     return hosted
 
@@ -228,8 +228,8 @@ def breakeven_command(fmt, vs, vs_price, utilization, monthly_tokens, plot_path,
         return
     e = r.selfhost
     lines = [
-        f"self-hosted: {e.model} on {e.gpus} x {e.gpu} ({e.precision}), ${_money(e.price_per_gpu_hour, 4)}/GPU-hour "
-        f"({e.price_tier}), {e.prompt_tokens}/{e.response_tokens} tokens per request",
+        f"self-hosted: {e.model} on {e.gpus} x {e.gpu} ({e.precision}), {e.prompt_tokens}/{e.response_tokens} tokens per request",
+        f"  price: ${_money(e.price_per_gpu_hour, 4)}/GPU-hour ({e.price_tier})",
         f"  one replica: ${_money(r.replica_monthly_cost, 2)}/month, up to {r.replica_monthly_capacity_tokens:,} tokens/month",
         f"  ({e.output_tokens_per_s:,.0f} output tokens/s at its largest batch, predicted)",
     ]
@@ -237,13 +237,13 @@ def breakeven_command(fmt, vs, vs_price, utilization, monthly_tokens, plot_path,
     if r.monthly_tokens is not None:
         lines.append(f"  at {r.monthly_tokens:,} tokens/month: {r.replicas_needed} replica(s), "
                      f"${_money(r.monthly_cost_selfhost, 2)}/month, utilization {r.utilization_at_monthly_tokens}")
-    lines += ["", f"  {'hosted option':<38} {'$/1M blend':>10} {'break-even tok/mo':>20} {'cheaper above':>20}"
-              + ("   hosted $/mo" if r.monthly_tokens is not None else "")]
+    lines += ["", f"  {'hosted option':<34} {'$/1M blend':>10} {'break-even tok/mo':>17} {'cheaper above':>17}"
+              + (f" {'hosted $/mo':>12}" if r.monthly_tokens is not None else "")]
     for o in r.options:
         be = f"{o.breakeven_monthly_tokens:,}" if o.breakeven_monthly_tokens else "never"
         al = f"{o.always_cheaper_above_monthly_tokens:,}" if o.always_cheaper_above_monthly_tokens else "-"
-        tail = f" {_money(o.monthly_cost_hosted, 0):>13}" if o.monthly_cost_hosted is not None else ""
-        lines.append(f"  {o.label[:38]:<38} {_money(o.cost_per_1m_blended, 4):>10} {be:>20} {al:>20}{tail}")
+        tail = f" {_money(o.monthly_cost_hosted, 0):>12}" if o.monthly_cost_hosted is not None else ""
+        lines.append(f"  {o.label[:34]:<34} {_money(o.cost_per_1m_blended, 4):>10} {be:>17} {al:>17}{tail}")
     if plot_path:
         lines.append(f"\n  plot written to {plot_path}")
     lines.append("\n  (self-hosted figures are estimates; `tokencost selfhost` lists the assumptions)")
@@ -253,7 +253,7 @@ def breakeven_command(fmt, vs, vs_price, utilization, monthly_tokens, plot_path,
 def _plan_table(p) -> str:
     target = ", ".join(x for x in (f"TTFT <= {p.ttft_target_s:g} s" if p.ttft_target_s else "",
                                    f"ITL <= {p.itl_target_s * 1e3:g} ms" if p.itl_target_s else "") if x) or "none"
-    demand = (f"{p.peak_requests_per_s:g} requests/s at peak, {p.mean_requests_per_s:g} mean ({p.demand_source})"
+    demand = (f"{p.peak_requests_per_s:.3g} requests/s at peak, {p.mean_requests_per_s:.3g} mean ({p.demand_source})"
               if p.peak_requests_per_s is not None else "none given: one replica")
     verdict = "meets the targets" if p.meets_targets else "MISSES the targets (closest shown)"
     rng = (f", sourced range ${p.price_range_low}-${p.price_range_high}"

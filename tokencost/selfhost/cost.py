@@ -756,15 +756,6 @@ def human_usd(x: float) -> str:
     return f"${x:.3g}"
 
 
-def _spread_labels(ys: list[float], min_gap: float) -> list[float]:
-    """Label heights at least ``min_gap`` apart, each as close as it can be to its point."""
-    order = sorted(range(len(ys)), key=ys.__getitem__)
-    out = list(ys)
-    for prev, i in zip(order, order[1:]):
-        out[i] = max(out[i], out[prev] + min_gap)
-    return out
-
-
 def plot_breakeven(result: BreakevenResult, hosted: list[HostedOption], path: str, max_tokens: int | None = None,
                    log: bool = False) -> None:
     """Monthly cost vs monthly tokens: self-hosted steps, hosted lines, break-even points labelled."""
@@ -793,16 +784,16 @@ def plot_breakeven(result: BreakevenResult, hosted: list[HostedOption], path: st
             x = r.breakeven_monthly_tokens
             y = float(r.cost_per_1m_blended) * x / 1e6
             ax.plot([x], [y], "o", color=line.get_color(), markeredgecolor="black", zorder=5)
-            points.append((x, y, f"break-even {human_tokens(x)} tokens/mo", line.get_color()))
+            points.append((x, y, f"{h.label}: break-even at {human_tokens(x)} tokens/month", line.get_color()))
     if log:
         ax.set_xscale("log")
         ax.set_yscale("log")
-    ymax = max(ys + [p[1] for p in points] + [1.0])
-    label_ys = _spread_labels([p[1] for p in points], 0.06 * ymax if not log else 0)
-    for (x, y, text, color), ly in zip(points, label_ys):
-        ax.annotate(text, (x, y), xytext=(x * (1.04 if log else 1) + (0 if log else 0.02 * top), ly if not log else y),
-                    fontsize=8, color=color, arrowprops={"arrowstyle": "-", "color": color, "lw": 0.6},
-                    bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": color, "lw": 0.5})
+    # labels stacked in a column (never overlapping), each joined to its point by a thin line
+    for i, (x, y, text, color) in enumerate(sorted(points)):
+        top_y = 0.28 if log else 0.60  # an empty corner: below the lines on log axes, above them on linear ones
+        ax.annotate(text, (x, y), xytext=(0.60, top_y - 0.08 * i), textcoords="axes fraction", fontsize=8, color=color,
+                    arrowprops={"arrowstyle": "-", "color": color, "lw": 0.7},
+                    bbox={"boxstyle": "round,pad=0.25", "fc": "white", "ec": color, "lw": 0.6})
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: human_tokens(v)))
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: human_usd(v)))
     ax.set_xlabel("tokens per month (input + output)")

@@ -219,7 +219,7 @@ class Plan(BaseModel):
     monthly_gpu_hours: Decimal
     cost_per_1m_input: Decimal
     cost_per_1m_output: Decimal
-    utilization: Decimal | None  # mean demand / fleet capacity; None without a demand
+    utilization: Decimal | None  # mean demand / paid fleet capacity (spares included); None without a demand
     candidates: list[Candidate]  # runners-up, cheapest first (best per GPU x precision)
     frontier: list[FrontierPoint]
     hosted: list[HostedCost]
@@ -354,12 +354,24 @@ def plan(
                 limit = dep.batch_limit(prompt, response, cal)
                 if limit < 1:
                     continue
-                loads = [load(dep, prompt, response, b, cal) for b in _batch_grid(limit)]
+                grid = _batch_grid(limit)
+                loads = [load(dep, prompt, response, b, cal) for b in grid]
                 frontier += [FrontierPoint(gpu=g.id, precision=prec, gpus_per_replica=n, concurrency=ld.running,
                                            per_user_output_tokens_per_s=1 / ld.itl_s,
                                            output_tokens_per_s_per_gpu=ld.output_tokens_per_s / n, ttft_s=ld.ttft_s)
                              for ld in loads]
                 ok = [ld for ld in loads if _meets(ld, ttft, itl)]
+                if ok and ok[-1].running < limit:  # refine between the last grid point that meets and the next
+                    lo, hi = ok[-1].running, grid[grid.index(ok[-1].running) + 1]
+                    while hi - lo > 1:
+                        mid = (lo + hi) // 2
+                        ld = load(dep, prompt, response, mid, cal)
+                        if _meets(ld, ttft, itl):
+                            lo = mid
+                            ok.append(ld)
+                        else:
+                            hi = mid
+                    ok.sort(key=lambda ld: ld.running)
                 best = ok[-1] if ok else min(loads, key=lambda ld: _miss(ld, ttft, itl))
 
                 def size(ld: Load) -> list[int]:
@@ -423,7 +435,7 @@ def plan(
     assert cost is not None
     if demand:
         monthly_requests = Decimal(str(demand.mean_requests_per_s)) * SECONDS_PER_MONTH
-        capacity = sum(ld.requests_per_s * max(0, r - redundancy) for r in best.replicas_by_hour) / len(best.replicas_by_hour)
+        capacity = sum(ld.requests_per_s * r for r in best.replicas_by_hour) / len(best.replicas_by_hour)  # paid, spares too
         utilization = Decimal(str(demand.mean_requests_per_s / capacity)).quantize(Decimal("0.0001")) if capacity else None
     else:
         monthly_requests = Decimal(str(ld.requests_per_s * max(1, best.replicas - redundancy))) * SECONDS_PER_MONTH
