@@ -475,3 +475,22 @@ def test_breakeven_utilization_is_derived_from_the_volume_unless_given():
     res = CliRunner().invoke(breakeven_command, ["--model", "llama-3.1-8b", "--gpu", "h100", "--price-per-gpu-hour", "2",
                                                  "--vs-price", "gpt=2.5,10"])
     assert res.exit_code == 0 and "utilization: derived from the volume" in res.output
+
+
+def test_a_price_change_is_a_new_row_and_both_periods_are_kept(tmp_path, monkeypatch):
+    import shutil
+    import datetime as dt
+
+    for f in sh.HARDWARE_DIR.glob("*.toml"):
+        shutil.copy(f, tmp_path / f.name)
+    with open(tmp_path / "clouds.toml", "a") as fh:
+        for price, effective in (("12.29", "2023-07-26"), ("6.88", "2025-06-01")):
+            fh.write(f'\n[[price]]\ncloud = "testcloud"\ngpu = "h200"\ninstance = "x"\ntier = "on-demand"\nsla = true\n'
+                     f'region = "r"\nprice_per_gpu_hour = {price}\neffective = {effective}\n'
+                     f'source = "https://example.com/pricing"\nchecked = 2026-11-23\n')
+    hw = sh.load_hardware(str(tmp_path))
+    before, _ = sh.gpu_price("h200", cloud="testcloud", as_of=dt.date(2024, 1, 1), hw=hw)
+    after, _ = sh.gpu_price("h200", cloud="testcloud", hw=hw)
+    none, note = sh.gpu_price("h200", cloud="testcloud", as_of=dt.date(2023, 1, 1), hw=hw)
+    assert before.price_per_gpu_hour == Decimal("12.29") and after.price_per_gpu_hour == Decimal("6.88")
+    assert none is None and "no sourced on-demand price for h200 at testcloud" in note

@@ -134,7 +134,7 @@ def _row_label(p: CloudPrice) -> str:
 
 def gpu_price(gpu: str | Gpu, *, cloud: str | None = None, price_tier: str = "on-demand",
               as_of: dt.date | None = None, hw: Hardware | None = None) -> tuple[GpuPrice | None, str]:
-    """The cheapest sourced row for ``gpu`` in ``price_tier`` (and ``cloud``), in force on ``as_of``.
+    """The cheapest sourced row for ``gpu`` in ``price_tier`` (and ``cloud``), in force on ``as_of`` (default today).
 
     Returns ``(price, note)``; ``price`` is ``None`` when no row matches, and ``note`` says what exists
     instead.  ``price_tier="any"`` considers every tier, community hosts without an SLA included.
@@ -144,14 +144,13 @@ def gpu_price(gpu: str | Gpu, *, cloud: str | None = None, price_tier: str = "on
     tier = normalize_name(price_tier)
     if tier not in PRICE_TIERS:
         raise BadInputError(f"unknown price tier {price_tier!r}; use one of {', '.join(PRICE_TIERS)}")
-    rows = [p for p in hw.prices if p.gpu == g.id and (as_of is None or p.effective <= as_of)]
-    if as_of is not None:  # the newest row per (cloud, instance, tier, region) in force on that date
-        newest: dict[tuple, CloudPrice] = {}
-        for p in rows:
-            k = (p.cloud, p.instance, p.tier, p.region)
-            if k not in newest or p.effective > newest[k].effective:
-                newest[k] = p
-        rows = list(newest.values())
+    day = as_of or dt.date.today()
+    newest: dict[tuple, CloudPrice] = {}  # the row in force per (cloud, instance, tier, region): a price cut
+    for p in hw.prices:                    # is a new row with a later ``effective`` date, the old one kept
+        k = (p.cloud, p.instance, p.tier, p.region)
+        if p.gpu == g.id and p.effective <= day and (k not in newest or p.effective > newest[k].effective):
+            newest[k] = p
+    rows = list(newest.values())
     in_tier = [p for p in rows if tier == "any" or p.tier == tier]
     chosen = [p for p in in_tier if cloud is None or p.cloud == cloud.lower()]
     if not chosen:
