@@ -84,8 +84,12 @@ from .roofline import (
     calibration_markdown,
     calibration_report,
     default_calibration,
+    latency_report,
     load,
+    predict_load,
     predict_output_tokens_per_s,
+    publisher_holdout_report,
+    validation_markdown,
 )
 
 __all__ = [
@@ -130,6 +134,7 @@ __all__ = [
     "demand_from_csv",
     "estimate",
     "gpu_price",
+    "latency_report",
     "load",
     "load_hardware",
     "on_prem_price",
@@ -137,9 +142,12 @@ __all__ = [
     "plan",
     "plot_breakeven",
     "plot_frontier",
+    "predict_load",
     "predict_output_tokens_per_s",
+    "publisher_holdout_report",
     "quantize_money",
     "resolve_gpu",
     "resolve_licence",
     "resolve_model",
+    "validation_markdown",
 ]

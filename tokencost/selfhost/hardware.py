@@ -93,11 +93,11 @@ class ModelArch(Strict):
     def is_moe(self) -> bool:
         return self.num_experts is not None
 
-    @property
+    @functools.cached_property
     def hd(self) -> int:
         return self.head_dim or self.dim // self.n_heads
 
-    @property
+    @functools.cached_property
     def ffn_hidden(self) -> int:
         """Meta's formula (llama_models/llama3/model.py, FeedForward)."""
         assert self.ffn_dim_multiplier is not None and self.multiple_of is not None
@@ -105,7 +105,7 @@ class ModelArch(Strict):
         hidden = int(float(self.ffn_dim_multiplier) * hidden)
         return self.multiple_of * ((hidden + self.multiple_of - 1) // self.multiple_of)
 
-    @property
+    @functools.cached_property
     def params_total(self) -> float:
         if self.params_total_b is not None:
             return float(self.params_total_b) * 1e9
@@ -113,13 +113,13 @@ class ModelArch(Strict):
         per_layer = 2 * d * self.n_heads * self.hd + 2 * d * kv + 3 * d * self.ffn_hidden
         return self.n_layers * per_layer + 2 * self.vocab_size * d
 
-    @property
+    @functools.cached_property
     def params_active(self) -> float:
         if self.params_active_b is not None:
             return float(self.params_active_b) * 1e9
         return self.params_total
 
-    @property
+    @functools.cached_property
     def expert_params(self) -> float:
         """Parameters of one routed expert summed over layers (top-1 routing + shared expert)."""
         if not self.is_moe:
@@ -167,6 +167,9 @@ class Measurement(Strict):
     output_tokens: Annotated[int, Field(gt=0)]
     concurrency: Annotated[int, Field(gt=0)] | Literal["max"]
     output_tokens_per_s: Positive
+    ttft_s: Positive | None = None  # mean time to first token, where the source reports it (never fitted)
+    itl_s: Positive | None = None  # mean inter-token latency, likewise
+    publisher: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9\-]*$")]  # who measured it (leave-one-out unit)
     holdout: bool
     source: Url
     checked: dt.date

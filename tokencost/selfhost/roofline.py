@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import statistics
+from dataclasses import dataclass
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -41,10 +42,10 @@ class Calibration(BaseModel):
     fit_median_abs_error: float = 0.0
 
 
-class Deployment(BaseModel):
+@dataclass(frozen=True)
+class Deployment:
     """One replica: ``model`` on ``gpus`` x ``gpu`` (tensor parallel) at a weight and KV precision."""
 
-    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
     model: ModelArch
     gpu: Gpu
     gpus: int
@@ -122,11 +123,11 @@ def step_time(dep: Deployment, batch: int, context: float, cal: Calibration) -> 
     return max(t_memory, t_compute) + cal.step_overhead_s + comm
 
 
-class Load(BaseModel):
+@dataclass(frozen=True)
+class Load:
     """Throughput and latency of one replica with ``concurrency`` users in flight (closed loop: each
     user sends its next request when the last one finishes, as serving benchmarks do)."""
 
-    model_config = ConfigDict(frozen=True)
     concurrency: int  # users in flight
     running: int  # sequences in the batch (at most what the KV cache and the engine hold)
     queued: int  # users waiting for a batch slot
@@ -403,4 +404,110 @@ def calibration_markdown(report: CalibrationReport | None = None) -> str:
             f"| {r.model} | {r.gpus}x {r.gpu} | {r.precision} | {r.engine} | {r.input_tokens}/{r.output_tokens} | "
             f"{r.concurrency} | {split} | {r.measured:,.0f} | {r.predicted:,.0f} | {100 * r.error:+.0f}% |"
         )
+    return "\n".join(out)
+
+
+# --------------------------------------------------------------------------------------------
+# Validation on what was not fitted: latency columns, and each publisher left out in turn
+# --------------------------------------------------------------------------------------------
+
+
+def predict_load(m: Measurement, cal: Calibration, hw: Hardware | None = None) -> Load:
+    """The model's throughput and latency for one measurement row at its (numeric) concurrency."""
+    hw = hw or load_hardware()
+    if m.concurrency == "max":
+        raise BadInputError("a max-load row has no concurrency to predict latency at")
+    dep = Deployment(model=hw.models[m.model], gpu=hw.gpus[m.gpu], gpus=m.gpus, precision=m.precision, kv_precision=m.kv_precision)
+    return load(dep, m.input_tokens, m.output_tokens, m.concurrency, cal)
+
+
+class LatencyRow(BaseModel):
+    row: str
+    concurrency: int
+    measured_ttft_s: float
+    predicted_ttft_s: float
+    measured_itl_s: float
+    predicted_itl_s: float
+    source: str
+
+    @property
+    def ttft_ratio(self) -> float:
+        """max(pred/meas, meas/pred) for TTFT."""
+        r = self.predicted_ttft_s / self.measured_ttft_s
+        return max(r, 1 / r)
+
+    @property
+    def itl_error(self) -> float:
+        return self.predicted_itl_s / self.measured_itl_s - 1
+
+
+def latency_report(cal: Calibration | None = None, hw: Hardware | None = None) -> list[LatencyRow]:
+    """Predicted vs measured TTFT and ITL on every row that reports them (latency is never fitted)."""
+    hw = hw or load_hardware()
+    cal = cal or default_calibration()
+    out = []
+    for m in hw.measurements:
+        if m.ttft_s is None or m.itl_s is None or m.concurrency == "max":
+            continue
+        ld = predict_load(m, cal, hw)
+        out.append(LatencyRow(row=f"{m.model} {m.gpus}x{m.gpu} {m.precision} {m.input_tokens}/{m.output_tokens} ({m.engine})",
+                              concurrency=m.concurrency, measured_ttft_s=float(m.ttft_s), predicted_ttft_s=ld.ttft_s,
+                              measured_itl_s=float(m.itl_s), predicted_itl_s=ld.itl_s, source=m.source))
+    return out
+
+
+class PublisherHoldout(BaseModel):
+    """One publisher's rows predicted by a calibration fitted without any of them."""
+
+    publisher: str
+    rows: int
+    fit_rows: int
+    median_abs_error: float
+    worst_ratio: float
+    worst_row: str
+    errors: list[float]  # predicted / measured - 1, row by row
+
+
+def publisher_holdout_report(hw: Hardware | None = None) -> list[PublisherHoldout]:
+    """Leave-one-publisher-out: for each publisher of dense Llama 3.x rows, refit on every other
+    publisher's rows (held-out flags ignored) and report the error on that publisher's rows.  A
+    publisher whose rows are left out can only be predicted from the others' engines and setups:
+    this is the error to expect on a setup the data does not cover.  Slow: one fit per publisher."""
+    hw = hw or load_hardware()
+    gated = [m for m in hw.measurements if _is_gated(m, hw)]
+    out = []
+    for pub in sorted({m.publisher for m in gated}):
+        test = [m for m in gated if m.publisher == pub]
+        train = [m for m in gated if m.publisher != pub]
+        cal = calibrate(train, hw)
+        rows = []
+        for m in test:
+            pred = predict_output_tokens_per_s(m, cal, hw)
+            rows.append((pred / float(m.output_tokens_per_s) - 1, m))
+        worst_err, worst = max(rows, key=lambda r: max(1 + r[0], 1 / (1 + r[0])))
+        out.append(PublisherHoldout(
+            publisher=pub, rows=len(test), fit_rows=len(train),
+            median_abs_error=statistics.median(abs(e) for e, _ in rows),
+            worst_ratio=max(1 + worst_err, 1 / (1 + worst_err)),
+            worst_row=f"{worst.model} {worst.gpus}x{worst.gpu} {worst.precision} {worst.input_tokens}/{worst.output_tokens} "
+                      f"c={worst.concurrency}",
+            errors=[e for e, _ in rows]))
+    return out
+
+
+def validation_markdown(latency: list[LatencyRow], publishers: list[PublisherHoldout]) -> str:
+    """The tables docs/selfhost.md shows for the latency check and the leave-one-publisher-out check."""
+    out = ["| row | conc | TTFT measured | TTFT predicted | ratio | ITL measured | ITL predicted | error |",
+           "|---|---:|---:|---:|---:|---:|---:|---:|"]
+    for r in latency:
+        out.append(f"| {r.row} | {r.concurrency} | {r.measured_ttft_s:.3f} s | {r.predicted_ttft_s:.3f} s | {r.ttft_ratio:.2f}x | "
+                   f"{1e3 * r.measured_itl_s:.1f} ms | {1e3 * r.predicted_itl_s:.1f} ms | {100 * r.itl_error:+.0f}% |")
+    out += ["", "| publisher left out | its rows | fitted on | median abs error | worst pred/meas ratio | worst row |",
+            "|---|---:|---:|---:|---:|---|"]
+    for p in publishers:
+        out.append(f"| {p.publisher} | {p.rows} | {p.fit_rows} | {100 * p.median_abs_error:.1f}% | {p.worst_ratio:.2f}x | {p.worst_row} |")
+    allerr = [abs(e) for p in publishers for e in p.errors]
+    off2 = sum(1 for p in publishers for e in p.errors if max(1 + e, 1 / (1 + e)) > 2)
+    out.append(f"| all rows, each predicted without its publisher | {len(allerr)} | | "
+               f"{100 * statistics.median(allerr):.1f}% | {max(p.worst_ratio for p in publishers):.2f}x | {off2} rows off by more than 2x |")
     return "\n".join(out)
