@@ -7,15 +7,17 @@ Data (every number with ``source`` and ``checked``) lives in ``pricing/hardware/
 
 The model
 ---------
-* Weights take ``params x bytes/param / gpus`` per GPU (tensor parallel); the KV cache gets
+* Weights take ``params x bytes/param / gpus`` per GPU (tensor parallel; embedding and output head in
+  BF16 in FP8/FP4 checkpoints); the KV cache gets
   ``KV_MEMORY_FRACTION`` of what is left after ``RUNTIME_RESERVE_GB``.  A sequence needs
   ``2 x layers x kv_heads x head_dim x kv_bytes`` per token, so the KV cache bounds the batch.
 * Prefill of a ``P``-token prompt costs ``2 x active_params x P + 2 x layers x attn_width x P^2``
   FLOPs and runs at ``eff_prefill`` of the peak tensor FLOPS (never faster than one weight read).
 * A decode step for ``B`` sequences with average context ``c`` reads the (touched) weights and
   ``B x c`` KV entries at ``eff_bw`` of the HBM bandwidth, and does ``2 x active_params x B`` plus
-  attention FLOPs at ``eff_flops`` of peak; it takes the larger of the two (roofline), plus a fixed
-  ``step_overhead_s`` and, with tensor parallelism, ``allreduce_s`` per layer.
+  attention FLOPs at ``eff_flops`` of peak; it takes the larger of the two (roofline), plus a per-step
+  overhead proportional to the layer count and, with tensor parallelism, two all-reduces per layer
+  (a fixed latency plus the activations over the GPU's interconnect: NVLink, Infinity Fabric or PCIe).
 * ``B`` running sequences (at most what the KV cache and the engine's batch cap hold) each get a token
   every ``ITL = t_step(B) + B x t_prefill / R`` seconds (other requests' prefills interleave with the
   decode steps), so output tokens/s = ``B / ITL`` = ``B R / (B t_prefill + R t_step(B))``; users beyond

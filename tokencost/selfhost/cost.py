@@ -521,7 +521,8 @@ def estimate(
                    f"{kv} KV cache", source="engine defaults (vLLM gpu_memory_utilization, TensorRT-LLM kv_cache_free_gpu_mem_fraction)"),
         Assumption(name="efficiency", value=f"eff_bw={cal.eff_bw:.2f}, eff_flops={cal.eff_flops:.2f}, eff_prefill={cal.eff_prefill:.2f}, "
                    + (f"ROCm factor={cal.rocm_factor:.2f}, " if is_rocm(g) else "")
-                   + f"step overhead {cal.step_overhead_s * 1e3:.2f} ms, all-reduce {cal.allreduce_s * 1e6:.1f} us/layer, batch cap {cal.max_batch}",
+                   + f"step overhead {cal.step_overhead_s * 1e3:.2f} ms per 80 layers, all-reduce {cal.allreduce_s * 1e6:.2f} us + "
+                   f"activations over {g.interconnect} ({float(g.interconnect_gbps):g} GB/s), batch cap {cal.max_batch}",
                    source=f"fitted on {cal.fit_rows} rows of pricing/hardware/measurements.toml (see docs/selfhost.md)"),
         Assumption(name="latency", value=f"continuous batching with {PREFILL_CHUNK_TOKENS}-token prefill chunks; users beyond "
                    "the batch queue; ITL includes other requests' prefills", source="tokencost model (docs/selfhost.md)"),

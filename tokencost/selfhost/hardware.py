@@ -48,6 +48,8 @@ class Gpu(Strict):
     fp8_tflops: Positive | None = None
     fp4_tflops: Positive | None = None
     tdp_w: Positive
+    interconnect: Literal["nvlink", "infinity-fabric", "pcie"]
+    interconnect_gbps: Positive  # GPU-to-GPU, per GPU, both directions together (as datasheets quote it)
     source: Url
     checked: dt.date
     note: str = ""
@@ -104,6 +106,11 @@ class ModelArch(Strict):
         hidden = int(2 * (4 * self.dim) / 3)
         hidden = int(float(self.ffn_dim_multiplier) * hidden)
         return self.multiple_of * ((hidden + self.multiple_of - 1) // self.multiple_of)
+
+    @functools.cached_property
+    def embedding_params(self) -> float:
+        """Input embedding + output head (untied in Llama 3/4): kept in BF16 by FP8/FP4 checkpoints."""
+        return 2.0 * self.vocab_size * self.dim
 
     @functools.cached_property
     def params_total(self) -> float:

@@ -33,8 +33,8 @@ class Calibration(BaseModel):
     eff_bw: float = Field(gt=0, le=1)
     eff_flops: float = Field(gt=0, le=1)
     eff_prefill: float = Field(gt=0, le=1)
-    step_overhead_s: float = Field(ge=0)
-    allreduce_s: float = Field(ge=0)
+    step_overhead_s: float = Field(ge=0)  # per decode step of an 80-layer model; scales with the layer count
+    allreduce_s: float = Field(ge=0)  # fixed latency of one all-reduce (the bandwidth part comes from the GPU data)
     fp4_factor: float = Field(gt=0, le=1)
     rocm_factor: float = Field(1.0, gt=0, le=1)
     max_batch: int = Field(gt=0)
@@ -54,7 +54,9 @@ class Deployment:
 
     @property
     def weights_bytes(self) -> float:
-        return self.model.params_total * WEIGHT_BYTES[self.precision]
+        """Weights in memory: FP8/FP4 checkpoints keep the embedding and output head in BF16."""
+        m = self.model
+        return (m.params_total - m.embedding_params) * WEIGHT_BYTES[self.precision] + m.embedding_params * 2.0
 
     @property
     def weights_gb_per_gpu(self) -> float:
@@ -82,12 +84,25 @@ class Deployment:
 def weight_bytes_touched(dep: Deployment, batch: float) -> float:
     """Weight bytes one forward pass over ``batch`` tokens reads (all of them for a dense model)."""
     m = dep.model
+    head = m.embedding_params / 2.0 * 2.0  # the output head, BF16, read every pass; the input embedding is a lookup
     if m.num_experts is None:
-        return dep.weights_bytes
+        return (m.params_total - m.embedding_params) * WEIGHT_BYTES[dep.precision] + head
     e = m.expert_params
-    dense = m.params_active - e
+    dense = m.params_active - e - m.embedding_params
     touched_experts = m.num_experts * (1.0 - (1.0 - 1.0 / m.num_experts) ** batch)
-    return (dense + touched_experts * e) * WEIGHT_BYTES[dep.precision]
+    return (dense + touched_experts * e) * WEIGHT_BYTES[dep.precision] + head
+
+
+def allreduce_time(dep: Deployment, tokens: float, cal: Calibration) -> float:
+    """Tensor-parallel all-reduces of one forward pass over ``tokens`` tokens: two per layer, each a fixed
+    latency plus a ring all-reduce of ``tokens x dim`` BF16 activations over the GPUs' interconnect
+    (half the bidirectional figure each way: NVLink, Infinity Fabric, or PCIe where there is no NVLink)."""
+    n = dep.gpus
+    if n == 1:
+        return 0.0
+    message = tokens * dep.model.dim * 2.0
+    per = cal.allreduce_s + 2.0 * (n - 1) / n * message / (float(dep.gpu.interconnect_gbps) / 2.0 * 1e9)
+    return 2 * dep.model.n_layers * per
 
 
 def is_rocm(gpu: Gpu) -> bool:
@@ -108,7 +123,7 @@ def prefill_time(dep: Deployment, prompt: int, cal: Calibration) -> float:
     flops = 2.0 * m.params_active * prompt + 2.0 * m.n_layers * m.n_heads * m.hd * prompt * prompt
     t_compute = flops / (dep.gpus * dep.gpu.peak_tflops(dep.precision) * 1e12 * cal.eff_prefill * compute_factor(dep, cal))
     t_memory = weight_bytes_touched(dep, prompt) / dep.gpus / (float(dep.gpu.memory_bandwidth_gbps) * 1e9 * cal.eff_bw)
-    return max(t_compute, t_memory)
+    return max(t_compute, t_memory) + allreduce_time(dep, prompt, cal)
 
 
 def step_time(dep: Deployment, batch: int, context: float, cal: Calibration) -> float:
@@ -119,8 +134,7 @@ def step_time(dep: Deployment, batch: int, context: float, cal: Calibration) -> 
     t_memory = bytes_ / (float(dep.gpu.memory_bandwidth_gbps) * 1e9 * cal.eff_bw)
     flops = (2.0 * m.params_active * batch + 4.0 * m.n_layers * m.n_heads * m.hd * context * batch) / n
     t_compute = flops / (dep.gpu.peak_tflops(dep.precision) * 1e12 * cal.eff_flops * compute_factor(dep, cal))
-    comm = 2 * m.n_layers * cal.allreduce_s if n > 1 else 0.0
-    return max(t_memory, t_compute) + cal.step_overhead_s + comm
+    return max(t_memory, t_compute) + cal.step_overhead_s * m.n_layers / 80 + allreduce_time(dep, batch, cal)
 
 
 @dataclass(frozen=True)
@@ -289,16 +303,16 @@ def calibrate(rows: list[Measurement] | None = None, hw: Hardware | None = None)
 #: The result of ``calibrate()`` on the shipped measurements, stored so that estimates need no refit.
 #: tests/test_selfhost.py refits and fails if these drift from what the data gives.
 CALIBRATED = Calibration(
-    eff_bw=1.0,
-    eff_flops=0.3093,
-    eff_prefill=0.4816,
-    step_overhead_s=0.004448,
-    allreduce_s=3.158e-05,
-    fp4_factor=0.5814,
-    rocm_factor=0.3179,
+    eff_bw=0.8959,
+    eff_flops=0.3890,
+    eff_prefill=0.5527,
+    step_overhead_s=0.008684,
+    allreduce_s=4.224e-07,
+    fp4_factor=0.5841,
+    rocm_factor=0.3534,
     max_batch=4096,
     fit_rows=67,
-    fit_median_abs_error=0.1075,
+    fit_median_abs_error=0.0701,
 )
 
 
@@ -382,7 +396,7 @@ def calibration_markdown(report: CalibrationReport | None = None) -> str:
     c = rep.calibration
     out = [
         "Fitted on %d rows (median |error| on the fit rows %.1f%%): eff_bw = %.3f, eff_flops = %.3f, "
-        "eff_prefill = %.3f, fp4 factor = %.3f, ROCm factor = %.3f, step overhead = %.2f ms, all-reduce = %.1f us per layer, batch cap = %d."
+        "eff_prefill = %.3f, fp4 factor = %.3f, ROCm factor = %.3f, step overhead = %.2f ms per 80 layers, all-reduce latency = %.2f us, batch cap = %d."
         % (c.fit_rows, 100 * c.fit_median_abs_error, c.eff_bw, c.eff_flops, c.eff_prefill, c.fp4_factor, c.rocm_factor,
            1e3 * c.step_overhead_s, 1e6 * c.allreduce_s, c.max_batch),
         "",
