@@ -171,3 +171,20 @@ def test_cli_plan_errors_are_one_line_exit_2(extra):
                                    *extra])
     assert res.exit_code == 2, res.output
     assert res.output.startswith("tokencost: error:") and res.output.count("\n") == 1
+
+
+def test_timestamped_traffic_is_summed_into_clock_hours(tmp_path):
+    f = tmp_path / "log.csv"
+    f.write_text("timestamp,requests,prompt_tokens,response_tokens\n"
+                 "2026-11-30T10:05:00Z,100,1000,200\n"
+                 "2026-11-30T10:55:00+00:00,300,2000,200\n"
+                 "2026-11-30T11:59:59Z,0,,\n"
+                 "1796043600,50,1000,400\n")  # 2026-11-30T13:00:00Z as Unix seconds
+    d = sh.demand_from_csv(f)
+    assert [round(r * 3600) for r in d.requests_per_s_by_hour] == [400, 0, 0, 50]
+    assert d.prompt_tokens == pytest.approx((100 * 1000 + 300 * 2000 + 50 * 1000) / 450)
+    assert d.response_tokens == pytest.approx((100 * 200 + 300 * 200 + 50 * 400) / 450)
+    bad = tmp_path / "bad.csv"
+    bad.write_text("timestamp,requests\nyesterday,5\n")
+    with pytest.raises(BadInputError, match=r"bad\.csv:2: timestamp 'yesterday'"):
+        sh.demand_from_csv(bad)

@@ -229,7 +229,10 @@ def breakeven_command(fmt, vs, vs_price, utilization, monthly_tokens, plot_path,
     e = r.selfhost
     lines = [
         f"self-hosted: {e.model} on {e.gpus} x {e.gpu} ({e.precision}), {e.prompt_tokens}/{e.response_tokens} tokens per request",
-        f"  price: ${_money(e.price_per_gpu_hour, 4)}/GPU-hour ({e.price_tier})",
+        f"  price: ${_money(e.price_per_gpu_hour, 4)}/GPU-hour ({e.price_tier}"
+        + (f"; sourced range ${e.price_range_low}-${e.price_range_high}" if e.price_range_low is not None
+           and e.price_range_low != e.price_range_high else "") + ")",
+        *_wrap(f"price row: {e.price_source}", "    "),
         f"  one replica: ${_money(r.replica_monthly_cost, 2)}/month, up to {r.replica_monthly_capacity_tokens:,} tokens/month",
         f"  ({e.output_tokens_per_s:,.0f} output tokens/s at its largest batch, predicted)",
     ]

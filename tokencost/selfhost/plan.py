@@ -73,10 +73,26 @@ def _rate(value, what: str) -> float:
     return float(d)
 
 
+def _hour_of(value: str, where: str) -> dt.datetime:
+    """A timestamp (ISO 8601, or Unix seconds) floored to its hour, in UTC."""
+    try:
+        if value.replace(".", "", 1).isdigit():
+            t = dt.datetime.fromtimestamp(float(value), tz=dt.timezone.utc)
+        else:
+            t = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+            t = t.astimezone(dt.timezone.utc) if t.tzinfo else t.replace(tzinfo=dt.timezone.utc)
+    except (ValueError, OverflowError, OSError):
+        raise BadInputError(f"{where}: timestamp {value!r} is not ISO 8601 (2026-11-30T14:05:00Z) or Unix seconds") from None
+    return t.replace(minute=0, second=0, microsecond=0)
+
+
 def demand_from_csv(path: str | Path) -> Demand:
-    """Hourly demand from a CSV: a first column ``hour`` or ``timestamp`` (one row per hour), a
-    ``requests`` column (requests in that hour) and optional ``prompt_tokens`` / ``response_tokens``
-    columns (mean tokens per request that hour)."""
+    """Hourly demand from a CSV with a ``requests`` column and either an ``hour`` column (a label per
+    hour of a profile: 0-23 for a day, 0-167 for a week; rows with the same label add up) or a
+    ``timestamp`` column (ISO 8601 or Unix seconds, at any granularity: rows are summed into clock
+    hours, and hours with no rows between the first and the last count as 0 requests).  Optional
+    ``prompt_tokens`` / ``response_tokens`` columns are mean tokens per request on that row; the plan
+    uses their request-weighted means."""
     p = Path(path)
     try:
         text = p.read_text(encoding="utf-8-sig")
@@ -87,21 +103,27 @@ def demand_from_csv(path: str | Path) -> Demand:
     if "requests" not in cols or not ({"hour", "timestamp"} & set(cols)):
         raise BadInputError(f"{p}:1: expected a header with hour (or timestamp) and requests columns, "
                             f"got {', '.join(cols) or 'nothing'}")
-    rates: list[float] = []
+    key_col = "hour" if "hour" in cols else "timestamp"
+    buckets: dict = {}
     weights: dict[str, float] = {"prompt_tokens": 0.0, "response_tokens": 0.0}
     total = 0.0
     for line, row in enumerate(reader, start=2):
         row = {(k or "").strip().lower(): (v or "").strip() for k, v in row.items()}
         if not any(row.values()):
             continue
+        where = f"{p}:{line}"
         try:
             n = float(Decimal(row["requests"]))
             if not math.isfinite(n):
                 raise ValueError
         except (ArithmeticError, ValueError):
-            raise BadInputError(f"{p}:{line}: requests {row['requests']!r} is not a number") from None
+            raise BadInputError(f"{where}: requests {row['requests']!r} is not a number") from None
         if n < 0:
-            raise BadInputError(f"{p}:{line}: requests {row['requests']} is negative")
+            raise BadInputError(f"{where}: requests {row['requests']} is negative")
+        label = row.get(key_col, "")
+        if not label:
+            raise BadInputError(f"{where}: the {key_col} column is empty")
+        key = _hour_of(label, where) if key_col == "timestamp" else label
         for col in weights:
             if row.get(col):
                 try:
@@ -109,19 +131,25 @@ def demand_from_csv(path: str | Path) -> Demand:
                     if not math.isfinite(t) or t < 0:
                         raise ValueError
                 except (ArithmeticError, ValueError):
-                    raise BadInputError(f"{p}:{line}: {col} {row[col]!r} is not a number >= 0") from None
+                    raise BadInputError(f"{where}: {col} {row[col]!r} is not a number >= 0") from None
                 weights[col] += t * n
-        rates.append(n / 3600.0)
+        buckets[key] = buckets.get(key, 0.0) + n
         total += n
-    if not rates:
+    if not buckets:
         raise BadInputError(f"{p}: no rows of traffic")
     if total == 0:
         raise BadInputError(f"{p}: every hour has 0 requests; nothing to size for")
+    if key_col == "timestamp":
+        first, last = min(buckets), max(buckets)
+        hours = int((last - first).total_seconds() // 3600) + 1
+        counts = [buckets.get(first + dt.timedelta(hours=h), 0.0) for h in range(hours)]
+    else:
+        counts = list(buckets.values())
     has = {c: c in cols for c in weights}
-    return Demand(requests_per_s_by_hour=rates,
+    return Demand(requests_per_s_by_hour=[c / 3600.0 for c in counts],
                   prompt_tokens=weights["prompt_tokens"] / total if has["prompt_tokens"] else None,
                   response_tokens=weights["response_tokens"] / total if has["response_tokens"] else None,
-                  source=f"{p.name}: {len(rates)} hours")
+                  source=f"{p.name}: {len(counts)} hours")
 
 
 def _demand(requests_per_s, traffic) -> Demand | None:
