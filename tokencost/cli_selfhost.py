@@ -275,7 +275,7 @@ def _plan_table(p) -> str:
         f"{rng})",
         f"    ${_money(p.cost_per_1m_input, 4)} per 1M input, ${_money(p.cost_per_1m_output, 4)} per 1M output"
         + (f", utilization {p.utilization:.0%}" if p.utilization is not None else ""),
-        *_wrap(f"price: {p.price_tier}, {p.price_source}", "    "),
+        *_wrap(f"price: {p.price_source}" if p.price_source == "user-supplied" else f"price: {p.price_tier}, {p.price_source}", "    "),
     ]
     if p.candidates:
         lines += ["", f"  {'runners-up: replicas x (GPUs)':<30} {'conc':>5} {'TTFT s':>7} {'ITL ms':>7} {'tok/s/GPU':>10} {'meets':>6} {'$/month':>14}"]
@@ -313,7 +313,11 @@ def _plan_table(p) -> str:
 @click.option("--price-tier", type=click.Choice(TIERS), default="on-demand", show_default=True,
               help="Which sourced GPU prices to use; community hosts have no SLA.")
 @click.option("--redundancy", type=int, default=0, show_default=True, help="Spare replicas on top of the demand.")
+@click.option("--max-load", callback=_decimal, default="0.85", show_default=True, metavar="SHARE",
+              help="Share of a replica's throughput the peak may use (headroom for bursts), in (0, 1].")
 @click.option("--max-gpus", type=int, default=None, help="Fail if the demand needs more GPUs than this.")
+@click.option("--gpu-price", "gpu_prices", multiple=True, metavar="GPU=USD",
+              help="Your $/GPU-hour for a GPU, e.g. b200=5.50 (repeatable; also prices GPUs with no sourced price).")
 @click.option("--vs", "vs", multiple=True, help="Hosted model priced for the same requests, e.g. openai:gpt-4o (repeatable).")
 @click.option("--pricing", "pricing", multiple=True, type=click.Path(dir_okay=True),
               help="Extra price file or directory loaded on top of the shipped prices (repeatable).")
@@ -321,10 +325,16 @@ def _plan_table(p) -> str:
               help="Write the frontier (tokens/s per GPU vs tokens/s per user) as a PNG.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True, help="Output format.")
 def plan_command(model, prompt_tokens, response_tokens, ttft, itl, requests_per_s, traffic, autoscale, gpus, precisions,
-                 price_tier, redundancy, max_gpus, vs, pricing, plot_path, fmt):
+                 price_tier, redundancy, max_load, max_gpus, gpu_prices, vs, pricing, plot_path, fmt):
     """The cheapest self-hosted deployment meeting latency targets at a demand."""
     from tokencost import selfhost as sh
 
+    own = {}
+    for spec in gpu_prices:
+        name, sep, value = spec.partition("=")
+        if not sep or not name.strip():
+            raise BadInputError(f"--gpu-price {spec!r}: expected GPU=USD_PER_GPU_HOUR, e.g. b200=5.50")
+        own[name.strip()] = value.strip()
     registry = None
     if vs and pricing:
         from tokencost.registry import load_registry
@@ -332,7 +342,9 @@ def plan_command(model, prompt_tokens, response_tokens, ttft, itl, requests_per_
         registry = load_registry(pricing)
     p = sh.plan(model, prompt_tokens=prompt_tokens, response_tokens=response_tokens, ttft_s=ttft, itl_s=itl,
                 requests_per_s=requests_per_s, traffic=traffic, gpus=list(gpus) or None, precisions=list(precisions) or None,
-                price_tier=price_tier, redundancy=redundancy, autoscale=autoscale, max_gpus=max_gpus, vs=vs, registry=registry)
+                price_tier=price_tier, redundancy=redundancy, autoscale=autoscale, max_load=max_load, max_gpus=max_gpus,
+                gpu_prices=own or None,
+                vs=vs, registry=registry)
     if plot_path:
         sh.plot_frontier(p, plot_path)
     if fmt == "json":

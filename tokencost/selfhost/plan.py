@@ -22,6 +22,7 @@ from tokencost.errors import BadInputError
 
 from .cost import (
     HOURS_PER_MONTH,
+    GpuPrice,
     as_decimal,
     check_tokens,
     default_kv_precision,
@@ -37,6 +38,10 @@ SECONDS_PER_MONTH = HOURS_PER_MONTH * 3600
 #: Precisions searched unless the caller names some: FP4 changes output quality more than FP8 does,
 #: so it is a choice the caller makes, not one the plan makes silently.
 DEFAULT_PRECISIONS = ("bf16", "fp8")
+#: Replicas are sized so the peak loads each to at most this share of its throughput at the chosen
+#: concurrency: arrivals come in bursts, and a replica run at 100% of its closed-loop capacity queues
+#: without bound.  An assumption, settable (1 sizes to the capacity exactly).
+DEFAULT_MAX_LOAD = Decimal("0.85")
 
 
 # --------------------------------------------------------------------------------------------
@@ -233,6 +238,7 @@ class Plan(BaseModel):
     replicas: int  # at the peak hour, redundancy included
     redundancy: int
     autoscale: bool
+    max_load: Decimal  # share of a replica's throughput the peak may use
     concurrency: int  # sequences per replica
     output_tokens_per_s_per_gpu: float
     per_user_output_tokens_per_s: float
@@ -324,7 +330,9 @@ def plan(
     price_tier: str = "on-demand",
     redundancy: int = 0,
     autoscale: bool = False,
+    max_load=DEFAULT_MAX_LOAD,
     max_gpus: int | None = None,
+    gpu_prices: dict[str, Decimal | str | int] | None = None,
     vs: Sequence[str] = (),
     registry=None,
     calibration: Calibration | None = None,
@@ -335,7 +343,8 @@ def plan(
     least one); ``redundancy`` spare replicas are added either way.  Without a demand, one replica is
     sized at the largest concurrency that meets the targets and deployments are ranked by cost per
     output token at full load.  When no deployment meets the targets, the plan is the one closest to
-    them (``meets_targets=False``).  ``vs`` names hosted models priced for the same requests.
+    them (``meets_targets=False``).  ``gpu_prices`` ({gpu: $/GPU-hour}) replaces or supplies the price
+    of a GPU (e.g. one with no sourced price).  ``vs`` names hosted models priced for the same requests.
     """
     hw = load_hardware()
     arch = resolve_model(model, hw)
@@ -357,11 +366,24 @@ def plan(
     tier = normalize_name(price_tier)
     if tier not in PRICE_TIERS:
         raise BadInputError(f"unknown price tier {price_tier!r}; use one of {', '.join(PRICE_TIERS)}")
+    cap_d = as_decimal(max_load, "the maximum load per replica")
+    if not Decimal(0) < cap_d <= 1:
+        raise BadInputError(f"the maximum load per replica must be in (0, 1], got {max_load}; e.g. 0.85")
+    load_cap = float(cap_d)
     gpu_list: list[Gpu] = [resolve_gpu(g, hw) for g in gpus] if gpus else list(hw.gpus.values())
     precs = [normalize_name(p) for p in (precisions or DEFAULT_PRECISIONS)]
     for p in precs:
         if p not in WEIGHT_BYTES:
             raise BadInputError(f"unknown precision {p!r}; use one of bf16, fp8, fp4")
+    own_prices: dict[str, Decimal] = {}
+    for name, value in (gpu_prices or {}).items():
+        d = as_decimal(value, f"price per GPU-hour of {name}")
+        if d < 0:
+            raise BadInputError(f"price per GPU-hour of {name} must be >= 0, got {value}")
+        own_prices[resolve_gpu(name, hw).id] = d
+    if own_prices and gpus:
+        gpu_ids = {g.id for g in gpu_list}
+        gpu_list += [hw.gpus[i] for i in own_prices if i not in gpu_ids]
     cal = calibration or default_calibration()
     notes: list[str] = []
     hours = demand.requests_per_s_by_hour if demand else []
@@ -371,7 +393,10 @@ def plan(
     frontier: list[FrontierPoint] = []
     unpriced: set[str] = set()
     for g in gpu_list:
-        price, _note = gpu_price(g, price_tier=tier, hw=hw)
+        if g.id in own_prices:
+            price, _note = GpuPrice(price_per_gpu_hour=own_prices[g.id], source="user-supplied", tier="user"), ""
+        else:
+            price, _note = gpu_price(g, price_tier=tier, hw=hw)
         if price is None:
             unpriced.add(g.id)
         for prec in precs:
@@ -405,9 +430,8 @@ def plan(
                 def size(ld: Load) -> list[int]:
                     if not demand:
                         return [1 + redundancy]
-                    per = ld.requests_per_s
-                    return [max(1, math.ceil(r / per - 1e-9)) + redundancy if r > 0 else (1 + redundancy if not autoscale else redundancy or 1)
-                            for r in (hours if autoscale else [max(hours)])]
+                    per = ld.requests_per_s * load_cap  # what one replica takes at the peak, headroom kept
+                    return [max(1, math.ceil(r / per - 1e-9)) + redundancy for r in (hours if autoscale else [max(hours)])]
 
                 reps = size(best)
                 if demand and ok:  # the lowest concurrency that needs no more replicas: better latency, same cost
@@ -455,6 +479,8 @@ def plan(
                      f"(TTFT {best.load.ttft_s:.2f} s, ITL {best.load.itl_s * 1e3:.0f} ms at concurrency {best.load.running})")
     if not (precisions):
         notes.append("precisions searched: bf16, fp8 (fp4 only when asked: it changes output quality more)")
+    if demand:
+        notes.append(f"replicas sized so the peak uses at most {cap_d:.0%} of each one's throughput (headroom for bursts)")
 
     # money
     ld, dep = best.load, best.dep
@@ -502,6 +528,7 @@ def plan(
         mean_requests_per_s=demand.mean_requests_per_s if demand else None,
         demand_source=demand.source if demand else None, meets_targets=met, gpu=dep.gpu.id, precision=dep.precision,
         gpus_per_replica=dep.gpus, replicas=best.replicas, redundancy=redundancy, autoscale=autoscale and bool(demand),
+        max_load=cap_d,
         concurrency=ld.running, output_tokens_per_s_per_gpu=ld.output_tokens_per_s / dep.gpus,
         per_user_output_tokens_per_s=1 / ld.itl_s, ttft_s=ld.ttft_s, itl_s=ld.itl_s, price_tier=tier,
         price_per_gpu_hour=best.price, price_source=best.price_source, price_range_low=best.price_low,
