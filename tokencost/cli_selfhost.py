@@ -164,7 +164,7 @@ def _estimate_table(e) -> str:
     return "\n".join(lines)
 
 
-@click.command("selfhost")
+@click.command("selfhost", short_help="Throughput, latency and cost per token of a self-hosted Llama.")
 @_common
 @click.option("--concurrency", type=int, default=None,
               help="Users in flight (default: the largest batch the KV cache holds); more queue.")
@@ -202,7 +202,7 @@ def _hosted_from(vs, vs_price, pricing):
     return hosted
 
 
-@click.command("breakeven")
+@click.command("breakeven", short_help="Monthly volume above which self-hosting beats each hosted API.")
 @_common
 @click.option("--vs", "vs", multiple=True, help="Hosted option from the price registry, e.g. openai:gpt-4o (repeatable).")
 @click.option("--vs-price", "vs_price", multiple=True, help="Hosted option by hand: LABEL=INPUT_PER_1M,OUTPUT_PER_1M (USD).")
@@ -297,7 +297,7 @@ def _plan_table(p) -> str:
     return "\n".join(lines)
 
 
-@click.command("plan")
+@click.command("plan", short_help="Cheapest self-hosted deployment meeting latency targets.")
 @click.option("--model", required=True, help="Llama model id, e.g. llama-3.3-70b.")
 @click.option("--prompt-tokens", type=int, default=None, help="Prompt tokens per request (or from the traffic file).")
 @click.option("--response-tokens", type=int, default=None, help="Response tokens per request (or from the traffic file).")

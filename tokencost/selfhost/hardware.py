@@ -102,7 +102,8 @@ class ModelArch(Strict):
     @functools.cached_property
     def ffn_hidden(self) -> int:
         """Meta's formula (llama_models/llama3/model.py, FeedForward)."""
-        assert self.ffn_dim_multiplier is not None and self.multiple_of is not None
+        if self.ffn_dim_multiplier is None or self.multiple_of is None:  # the validator requires both for dense models
+            raise PriceFileError([f"models.toml: {self.id}: no FFN shape (ffn_dim_multiplier, multiple_of)"])
         hidden = int(2 * (4 * self.dim) / 3)
         hidden = int(float(self.ffn_dim_multiplier) * hidden)
         return self.multiple_of * ((hidden + self.multiple_of - 1) // self.multiple_of)
@@ -129,9 +130,8 @@ class ModelArch(Strict):
     @functools.cached_property
     def expert_params(self) -> float:
         """Parameters of one routed expert summed over layers (top-1 routing + shared expert)."""
-        if not self.is_moe:
+        if self.num_experts is None:
             return 0.0
-        assert self.num_experts is not None
         return (self.params_total - self.params_active) / (self.num_experts - 1)
 
     def kv_bytes_per_token(self, kv_precision: str) -> float:

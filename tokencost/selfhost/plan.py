@@ -484,9 +484,9 @@ def plan(
 
     # money
     ld, dep = best.load, best.dep
-    assert best.price is not None
     cost = best.monthly_cost()
-    assert cost is not None
+    if best.price is None or cost is None:  # ranked options all have a price (checked above)
+        raise BadInputError(f"no price for {best.dep.gpu.id}")
     if demand:
         monthly_requests = Decimal(str(demand.mean_requests_per_s)) * SECONDS_PER_MONTH
         capacity = sum(ld.requests_per_s * r for r in best.replicas_by_hour) / len(best.replicas_by_hour)  # paid, spares too

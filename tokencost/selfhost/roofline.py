@@ -294,7 +294,8 @@ def calibrate(rows: list[Measurement] | None = None, hw: Hardware | None = None)
         loss = _loss(cal, rows, hw)
         if best is None or loss < best[0]:
             best = (loss, cal)
-    assert best is not None
+    if best is None:  # _BATCH_CAPS is never empty
+        raise BadInputError("calibration found no candidate")
     cal = best[1]
     med = statistics.median(abs(predict_output_tokens_per_s(r, cal, hw) / float(r.output_tokens_per_s) - 1) for r in rows)
     return cal.model_copy(update={"fit_rows": len(rows), "fit_median_abs_error": med})
