@@ -11,10 +11,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tokencost import selfhost as sh
-from tokencost.errors import PriceFileError
 from tokencost.cli import cli
 from tokencost.cli_selfhost import breakeven_command, selfhost_command
-from tokencost.errors import BadInputError, UnknownModelError
+from tokencost.errors import BadInputError, PriceFileError, UnknownModelError
 
 GOAL_MEDIAN = 0.25  # median |predicted / measured - 1| on held-out rows, per regime
 GOAL_WORST = 2.0  # no held-out row off by more than 2x
@@ -478,8 +477,8 @@ def test_breakeven_utilization_is_derived_from_the_volume_unless_given():
 
 
 def test_a_price_change_is_a_new_row_and_both_periods_are_kept(tmp_path, monkeypatch):
-    import shutil
     import datetime as dt
+    import shutil
 
     for f in sh.HARDWARE_DIR.glob("*.toml"):
         shutil.copy(f, tmp_path / f.name)

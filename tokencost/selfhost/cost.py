@@ -42,7 +42,6 @@ from .roofline import (
     load,
 )
 
-
 MONEY_QUANTUM = Decimal("1E-10")
 HOURS_PER_MONTH = Decimal("730")  # 8,760 h / 12
 HOURS_PER_YEAR = Decimal("8760")

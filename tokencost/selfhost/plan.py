@@ -387,7 +387,6 @@ def plan(
     cal = calibration or default_calibration()
     notes: list[str] = []
     hours = demand.requests_per_s_by_hour if demand else []
-    sizing_hours = (hours if autoscale else [max(hours)]) if demand else []
 
     options: list[_Option] = []
     frontier: list[FrontierPoint] = []

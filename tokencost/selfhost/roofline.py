@@ -12,7 +12,6 @@ from tokencost.errors import BadInputError
 
 from .hardware import WEIGHT_BYTES, Gpu, Hardware, Measurement, ModelArch, load_hardware
 
-
 KV_MEMORY_FRACTION = 0.90  # engines' default share of free memory for the KV cache (vLLM, TensorRT-LLM)
 RUNTIME_RESERVE_GB = 2.0  # CUDA context, activations, workspace per GPU (assumption)
 ALLOWED_GPU_COUNTS = (1, 2, 4, 8)
@@ -289,7 +288,7 @@ def calibrate(rows: list[Measurement] | None = None, hw: Hardware | None = None)
             ([a, b, c, d, e, 0.6, 0.6] for a in (0.4, 0.8) for b in (0.3, 0.7) for c in (0.3, 0.7) for d in (0.3, 0.7) for e in (0.3, 0.7)),
             key=lambda u: _loss(make(u, cap), rows, hw),
         )
-        u = _nelder_mead(lambda x: _loss(make(x, cap), rows, hw), start)
+        u = _nelder_mead(lambda x, cap=cap: _loss(make(x, cap), rows, hw), start)
         cal = make(u, cap)
         loss = _loss(cal, rows, hw)
         if best is None or loss < best[0]:
