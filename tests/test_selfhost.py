@@ -526,3 +526,13 @@ def test_leave_one_publisher_out_table_is_recomputed_and_documented(hw):
     print("\n" + table)
     docs = (Path(__file__).resolve().parents[1] / "docs" / "selfhost.md").read_text()
     assert table in docs, "docs/selfhost.md is stale: paste `python -m tokencost.selfhost --validation-table`"
+
+
+def test_default_rows_show_the_open_source_engine_and_nim_side_by_side():
+    plain, nim = sh.default_rows(2000, 300)
+    assert "NIM" not in plain.label and "NIM" in nim.label
+    assert plain.estimate.gpus == nim.estimate.gpus and plain.estimate.output_tokens_per_s == nim.estimate.output_tokens_per_s
+    licence = sh.resolve_licence("nvidia-ai-enterprise")
+    assert nim.estimate.price_per_gpu_hour == sh.quantize_money(plain.estimate.price_per_gpu_hour
+                                                                + licence.price_per_gpu_year / sh.HOURS_PER_YEAR)
+    assert nim.output_per_1m > plain.output_per_1m and nim.input_per_1m > plain.input_per_1m

@@ -37,6 +37,7 @@ are quantized to ``MONEY_QUANTUM`` (1e-10 USD, half-even) -- round further only 
 """
 
 from .cost import (
+    DEFAULT_DEPLOYMENTS,
     HOURS_PER_MONTH,
     HOURS_PER_YEAR,
     MONEY_QUANTUM,
@@ -53,6 +54,7 @@ from .cost import (
     SensitivityRow,
     api_equivalent,
     breakeven,
+    default_rows,
     estimate,
     gpu_price,
     on_prem_price,
@@ -96,6 +98,7 @@ from .roofline import (
 
 __all__ = [
     "CALIBRATED",
+    "DEFAULT_DEPLOYMENTS",
     "HARDWARE_DIR",
     "HOURS_PER_MONTH",
     "HOURS_PER_YEAR",
@@ -133,6 +136,7 @@ __all__ = [
     "calibration_markdown",
     "calibration_report",
     "default_calibration",
+    "default_rows",
     "demand_from_csv",
     "estimate",
     "gpu_price",

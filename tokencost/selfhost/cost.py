@@ -805,3 +805,20 @@ def plot_breakeven(result: BreakevenResult, hosted: list[HostedOption], path: st
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)
+
+
+#: The self-hosted deployments shown beside the hosted APIs by default: Llama 3.3 70B, FP8, on H100s
+#: (the tensor-parallel size with the most tokens/s per GPU), busy half the paid time, at the cheapest
+#: sourced on-demand price; once with an open-source engine, once as NVIDIA NIM (licence included).
+DEFAULT_DEPLOYMENTS = (
+    {"model": "llama-3.3-70b", "gpu": "h100-sxm", "precision": "fp8", "utilization": Decimal("0.5")},
+    {"model": "llama-3.3-70b", "gpu": "h100-sxm", "precision": "fp8", "utilization": Decimal("0.5"),
+     "licence": "nvidia-ai-enterprise"},
+)
+
+
+def default_rows(prompt_tokens: int, response_tokens: int) -> list[ApiEquivalent]:
+    """:func:`api_equivalent` for each of :data:`DEFAULT_DEPLOYMENTS` at this request shape (the
+    open-source-engine row and the NIM row, so the licence's cost is visible)."""
+    return [api_equivalent(d["model"], d["gpu"], d["precision"], d["utilization"], prompt_tokens, response_tokens,
+                           licence=d.get("licence")) for d in DEFAULT_DEPLOYMENTS]
