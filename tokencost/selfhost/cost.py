@@ -32,7 +32,7 @@ from .hardware import (
 from .roofline import (
     ALLOWED_GPU_COUNTS,
     KV_MEMORY_FRACTION,
-    PREFILL_CHUNK_TOKENS,
+    PREFILL_CHUNK_SOURCE,
     RUNTIME_RESERVE_GB,
     Calibration,
     Deployment,
@@ -40,6 +40,7 @@ from .roofline import (
     default_calibration,
     is_rocm,
     load,
+    prefill_chunk_tokens,
 )
 
 MONEY_QUANTUM = Decimal("1E-10")
@@ -523,8 +524,9 @@ def estimate(
                    + f"step overhead {cal.step_overhead_s * 1e3:.2f} ms per 80 layers, all-reduce {cal.allreduce_s * 1e6:.2f} us + "
                    f"activations over {g.interconnect} ({float(g.interconnect_gbps):g} GB/s), batch cap {cal.max_batch}",
                    source=f"fitted on {cal.fit_rows} rows of pricing/hardware/measurements.toml (see docs/selfhost.md)"),
-        Assumption(name="latency", value=f"continuous batching with {PREFILL_CHUNK_TOKENS}-token prefill chunks; users beyond "
-                   "the batch queue; ITL includes other requests' prefills", source="tokencost model (docs/selfhost.md)"),
+        Assumption(name="latency", value=f"continuous batching with {prefill_chunk_tokens(g)}-token prefill chunks (vLLM's "
+                   "default on this GPU); users beyond the batch queue; ITL includes other requests' prefills",
+                   source=f"tokencost model (docs/selfhost.md); chunk: {PREFILL_CHUNK_SOURCE}"),
     ]
     if price is None:
         assumptions.append(Assumption(name="price", value="none: throughput and latency only", source=price_note))

@@ -16,8 +16,18 @@ KV_MEMORY_FRACTION = 0.90  # engines' default share of free memory for the KV ca
 RUNTIME_RESERVE_GB = 2.0  # CUDA context, activations, workspace per GPU (assumption)
 ALLOWED_GPU_COUNTS = (1, 2, 4, 8)
 #: Prompt tokens per engine step under chunked prefill: vLLM's default token budget per step for the
-#: OpenAI-compatible server on data-centre GPUs (``max_num_batched_tokens``; an assumption, settable).
+#: OpenAI-compatible server (``max_num_batched_tokens``): 8192 on GPUs with at least 70 GiB that are not
+#: A100s, 2048 on the others (vllm/engine/arg_utils.py, ``EngineArgs.get_batch_defaults``,
+#: https://github.com/vllm-project/vllm/blob/main/vllm/engine/arg_utils.py).
 PREFILL_CHUNK_TOKENS = 8192
+PREFILL_CHUNK_TOKENS_SMALL_GPU = 2048
+PREFILL_CHUNK_SOURCE = "https://github.com/vllm-project/vllm/blob/main/vllm/engine/arg_utils.py"
+
+
+def prefill_chunk_tokens(gpu: Gpu) -> int:
+    """vLLM's default prefill chunk (token budget per step) on this GPU (see ``PREFILL_CHUNK_TOKENS``)."""
+    big = float(gpu.memory_gb) * 1e9 >= 70 * 2**30 and "a100" not in gpu.id
+    return PREFILL_CHUNK_TOKENS if big else PREFILL_CHUNK_TOKENS_SMALL_GPU
 
 
 # --------------------------------------------------------------------------------------------
@@ -159,7 +169,7 @@ class Load:
 
 
 def load(dep: Deployment, prompt: int, response: int, concurrency: int, cal: Calibration,
-         prefill_chunk: int = PREFILL_CHUNK_TOKENS) -> Load:
+         prefill_chunk: int | None = None) -> Load:
     """The one throughput-and-latency formula (see docs/selfhost.md, "Latency at a load").
 
     ``B`` running sequences each decode one token per step; every request also needs its prefill,
@@ -168,7 +178,8 @@ def load(dep: Deployment, prompt: int, response: int, concurrency: int, cal: Cal
     ``B / ITL`` output tokens/s (= ``B R / (B t_prefill + R t_step)``).  Users beyond ``B`` queue for
     a slot (Little's law: ``(C - B) / requests_per_s``); a new request then waits for the prefills
     ahead of it (M/D/1 with prefill load ``rho = requests_per_s x t_prefill``) and runs its own prefill
-    in ``prefill_chunk``-token chunks, each sharing a step with the running batch's decode.
+    in ``prefill_chunk``-token chunks (default: vLLM's on this GPU), each sharing a step with the running
+    batch's decode.
     """
     if concurrency < 1:
         raise BadInputError(f"concurrency must be a positive whole number, got {concurrency!r}")
@@ -186,7 +197,8 @@ def load(dep: Deployment, prompt: int, response: int, concurrency: int, cal: Cal
     queue_wait = queued / rps
     rho = min(rps * t_pre, 0.999)
     prefill_wait = rho * t_pre / (2.0 * (1.0 - rho)) if running > 1 else 0.0
-    chunks = math.ceil(prompt / prefill_chunk) if prompt else 1
+    chunk = prefill_chunk or prefill_chunk_tokens(dep.gpu)
+    chunks = math.ceil(prompt / chunk) if prompt else 1
     own = t_pre + (chunks * step_time(dep, running - 1, prompt + response / 2.0, cal) if running > 1 else 0.0)
     if not prompt:
         own = t_step
