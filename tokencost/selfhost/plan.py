@@ -13,6 +13,7 @@ import csv
 import datetime as dt
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
@@ -283,6 +284,27 @@ def _check_target(value, what: str) -> float | None:
     return float(d)
 
 
+def _search_concurrency(dep: Deployment, prompt: int, response: int, limit: int, ttft: float | None,
+                        itl: float | None, cal: Calibration) -> tuple[list[Load], list[Load]]:
+    """The loads on a geometric grid of concurrencies up to ``limit`` (for the frontier), and those that
+    meet the targets, by concurrency, with the largest one found exactly (latency rises with load)."""
+    grid = _batch_grid(limit)
+    loads = [load(dep, prompt, response, b, cal) for b in grid]
+    ok = [ld for ld in loads if _meets(ld, ttft, itl)]
+    if ok and ok[-1].running < limit:  # bisect between the last grid point that meets and the next
+        lo, hi = ok[-1].running, grid[grid.index(ok[-1].running) + 1]
+        while hi - lo > 1:
+            mid = (lo + hi) // 2
+            ld = load(dep, prompt, response, mid, cal)
+            if _meets(ld, ttft, itl):
+                lo = mid
+                ok.append(ld)
+            else:
+                hi = mid
+        ok.sort(key=lambda ld: ld.running)
+    return loads, ok
+
+
 def _meets(ld: Load, ttft: float | None, itl: float | None) -> bool:
     return (ttft is None or ld.ttft_s <= ttft) and (itl is None or ld.itl_s <= itl)
 
@@ -293,8 +315,10 @@ def _miss(ld: Load, ttft: float | None, itl: float | None) -> float:
     return max(ratios) or ld.itl_s
 
 
-class _Option(BaseModel):
-    model_config = ConfigDict(arbitrary_types_allowed=True, frozen=True)
+@dataclass(frozen=True)
+class _Option:
+    """One deployment the search sized: its chosen load, replicas per sized hour, and price (if any)."""
+
     dep: Deployment
     load: Load
     meets: bool
@@ -388,6 +412,13 @@ def plan(
     notes: list[str] = []
     hours = demand.requests_per_s_by_hour if demand else []
 
+    def size(ld: Load) -> list[int]:
+        """Replicas per sized hour (the peak, or every hour when autoscaling) at this per-replica load."""
+        if not demand:
+            return [1 + redundancy]
+        per = ld.requests_per_s * load_cap  # what one replica takes at the peak, headroom kept
+        return [max(1, math.ceil(r / per - 1e-9)) + redundancy for r in (hours if autoscale else [max(hours)])]
+
     options: list[_Option] = []
     frontier: list[FrontierPoint] = []
     unpriced: set[str] = set()
@@ -406,38 +437,15 @@ def plan(
                 limit = dep.batch_limit(prompt, response, cal)
                 if limit < 1:
                     continue
-                grid = _batch_grid(limit)
-                loads = [load(dep, prompt, response, b, cal) for b in grid]
+                loads, ok = _search_concurrency(dep, prompt, response, limit, ttft, itl, cal)
                 frontier += [FrontierPoint(gpu=g.id, precision=prec, gpus_per_replica=n, concurrency=ld.running,
                                            per_user_output_tokens_per_s=1 / ld.itl_s,
                                            output_tokens_per_s_per_gpu=ld.output_tokens_per_s / n, ttft_s=ld.ttft_s)
                              for ld in loads]
-                ok = [ld for ld in loads if _meets(ld, ttft, itl)]
-                if ok and ok[-1].running < limit:  # refine between the last grid point that meets and the next
-                    lo, hi = ok[-1].running, grid[grid.index(ok[-1].running) + 1]
-                    while hi - lo > 1:
-                        mid = (lo + hi) // 2
-                        ld = load(dep, prompt, response, mid, cal)
-                        if _meets(ld, ttft, itl):
-                            lo = mid
-                            ok.append(ld)
-                        else:
-                            hi = mid
-                    ok.sort(key=lambda ld: ld.running)
                 best = ok[-1] if ok else min(loads, key=lambda ld: _miss(ld, ttft, itl))
-
-                def size(ld: Load) -> list[int]:
-                    if not demand:
-                        return [1 + redundancy]
-                    per = ld.requests_per_s * load_cap  # what one replica takes at the peak, headroom kept
-                    return [max(1, math.ceil(r / per - 1e-9)) + redundancy for r in (hours if autoscale else [max(hours)])]
-
                 reps = size(best)
                 if demand and ok:  # the lowest concurrency that needs no more replicas: better latency, same cost
-                    for ld in ok:
-                        if size(ld) == reps:
-                            best = ld
-                            break
+                    best = next(ld for ld in ok if size(ld) == reps)
                 options.append(_Option(dep=dep, load=best, meets=bool(ok), replicas_by_hour=reps,
                                        price=price.price_per_gpu_hour if price else None,
                                        price_source=price.source if price else _note,
