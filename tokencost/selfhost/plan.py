@@ -511,7 +511,9 @@ def plan(
 
     candidates = []
     seen = set()
-    for o in priced[1:] + [o for o in options if o.price is None]:
+    unpriced_options = sorted((o for o in options if o.price is None),  # best first: meets, then fewest GPUs
+                              key=lambda o: (not o.meets, o.replicas * o.dep.gpus, _miss(o.load, ttft, itl)))
+    for o in priced[1:] + unpriced_options:
         key = (o.dep.gpu.id, o.dep.precision)
         if key in seen or key == (best.dep.gpu.id, best.dep.precision) and o.dep.gpus == best.dep.gpus:
             continue
