@@ -77,3 +77,12 @@ def run_cli(*args: str, input: str | bytes | None = None) -> tuple[int, str, str
 def invoke():
     """The one CLI harness of the test suite (:func:`run_cli`)."""
     return run_cli
+
+
+def cli_result(args: list[str], **kwargs):
+    """The same harness as :func:`run_cli`, returning click's ``Result`` (``exit_code``, ``output``)."""
+    from click.testing import CliRunner
+
+    from tokencost.cli import cli
+
+    return CliRunner().invoke(cli, list(args), prog_name="tokencost", **kwargs)

@@ -30,6 +30,7 @@ def _imports(path: Path) -> set[str]:
     found: set[str] = set()
 
     def visit(node: ast.AST) -> None:
+        nonlocal found
         if isinstance(node, ast.FunctionDef) and node.name == "__getattr__":
             return  # deprecated aliases resolved on attribute access, after both modules loaded
         if isinstance(node, ast.If) and _is_type_checking(node):
@@ -46,12 +47,13 @@ def _imports(path: Path) -> set[str]:
             else:
                 target = node.module or ""
             if target.startswith("tokencost"):
-                found.add(target)
+                submodules = set()
                 for alias in node.names:  # `from . import x` may name a submodule
                     candidate = f"{target}.{alias.name}"
                     if (PACKAGE.parent / Path(*candidate.split("."))).with_suffix(".py").exists() or \
                             (PACKAGE.parent / Path(*candidate.split(".")) / "__init__.py").exists():
-                        found.add(candidate)
+                        submodules.add(candidate)
+                found |= submodules if len(submodules) == len(node.names) else submodules | {target}
         for child in ast.iter_child_nodes(node):
             visit(child)
 

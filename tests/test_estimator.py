@@ -303,14 +303,15 @@ def test_default_comparison_includes_a_self_hosted_llama_estimate_priced_from_th
     from tokencost import selfhost
 
     rows = estimator.compare("Explain the difference between TCP and UDP. " * 20, response_tokens=300)
-    [own] = [e for e in rows if e.provider == "self-hosted"]
-    from tokencost.selfhosted import SELFHOST_DEFAULTS
-
-    config = SELFHOST_DEFAULTS[0]
-    sh = selfhost.estimate(prompt_tokens=own.prompt_tokens, response_tokens=300, **config)
-    assert own.cost_per_request == (sh.cost_per_1k_input * own.prompt_tokens + sh.cost_per_1k_output * 300) / 1000
-    assert "estimate" in own.name and any("self-hosted estimate" in n for n in own.notes)
-    assert own.tokenizer == "llama3" and own.count == "exact"
+    own = [e for e in rows if e.provider == "self-hosted"]
+    assert len(own) == len(selfhost.DEFAULT_DEPLOYMENTS) == 2  # the open-source engine, and NIM with its licence
+    for row, d in zip(sorted(own, key=lambda e: "-nim" in e.model), selfhost.DEFAULT_DEPLOYMENTS):
+        api = selfhost.api_equivalent(d["model"], d["gpu"], d["precision"], d["utilization"], row.input_tokens, 300,
+                                      licence=d.get("licence"))
+        assert row.cost_per_request == (api.input_per_1m * row.input_tokens + api.output_per_1m * 300) / 1_000_000
+        assert "estimate" in row.name and any("self-hosted estimate" in n for n in row.notes)
+        assert row.tokenizer == "llama3" and row.count == "exact"
+    assert own[0].total_cost != own[1].total_cost  # the licence shows
 
 
 def test_self_hosted_rows_are_left_out_when_they_cannot_model_the_request():

@@ -6,15 +6,12 @@ import json
 from decimal import Decimal
 
 import pytest
-from click.testing import CliRunner
 from hypothesis import given
 from hypothesis import strategies as st
 
 from tokencost import selfhost as sh
-from tokencost.errors import PriceFileError
-from tokencost.cli import cli
-from tokencost.cli_selfhost import breakeven_command, selfhost_command
-from tokencost.errors import BadInputError, UnknownModelError
+from conftest import cli_result
+from tokencost.errors import BadInputError, PriceFileError, UnknownModelError
 
 GOAL_MEDIAN = 0.25  # median |predicted / measured - 1| on held-out rows, per regime
 GOAL_WORST = 2.0  # no held-out row off by more than 2x
@@ -127,10 +124,21 @@ def test_estimate_basic_fields_and_decimal_money():
     assert any(a.name == "price" and a.source == "user-supplied" for a in e.assumptions)
 
 
-def test_smallest_tensor_parallel_size_is_chosen():
-    assert sh.estimate("llama-3.1-70b", "h100-sxm", price_per_gpu_hour=1).gpus == 2
+@pytest.mark.parametrize("model,gpu,precision,concurrency", [
+    ("llama-3.1-70b", "h100-sxm", "bf16", None), ("llama-3.3-70b", "h100", "fp8", None),
+    ("llama-3.3-70b", "h100", "fp8", 16), ("llama-3.1-405b", "h100-sxm", "fp8", None), ("llama-3.1-8b", "l4", "bf16", 4),
+])
+def test_the_cheapest_tensor_parallel_size_is_chosen(model, gpu, precision, concurrency):
+    """gpus=None picks the TP size with the most output tokens/s per GPU (the cheapest per token), not the smallest."""
+    chosen = sh.estimate(model, gpu, precision=precision, concurrency=concurrency, price_per_gpu_hour=1)
+    for n in (1, 2, 4, 8):
+        try:
+            other = sh.estimate(model, gpu, gpus=n, precision=precision, concurrency=concurrency, price_per_gpu_hour=1)
+        except BadInputError:
+            continue  # does not fit
+        assert chosen.output_tokens_per_s_per_gpu >= other.output_tokens_per_s_per_gpu * 0.999999
+        assert chosen.cost_per_1k_output <= other.cost_per_1k_output * Decimal("1.000001")
     assert sh.estimate("llama-3.1-405b", "h100-sxm", precision="fp8", price_per_gpu_hour=1).gpus == 8
-    assert sh.estimate("llama-3.1-8b", "l4", price_per_gpu_hour=1).gpus == 1
 
 
 def test_concurrency_trades_latency_for_throughput():
@@ -145,7 +153,7 @@ def test_concurrency_trades_latency_for_throughput():
 def test_sourced_licence_is_added_per_gpu_hour():
     base = sh.estimate("llama-3.1-8b", "h100", price_per_gpu_hour=2)
     lic = sh.estimate("llama-3.1-8b", "h100", price_per_gpu_hour=2, licence="nvaie")
-    assert lic.price_per_gpu_hour == sh._q(Decimal(2) + Decimal(4500) / Decimal(8760))
+    assert lic.price_per_gpu_hour == sh.quantize_money(Decimal(2) + Decimal(4500) / Decimal(8760))
     assert lic.cost_per_request > base.cost_per_request
     assert any(a.name == "licence" for a in lic.assumptions)
 
@@ -155,9 +163,37 @@ def test_measured_throughput_overrides_model():
     assert e.measured_override and e.output_tokens_per_s == pytest.approx(1234)
 
 
-def test_sourced_cloud_price_is_used():
-    e = sh.estimate("llama-3.1-8b", "h100", cloud="aws")
-    assert e.price_per_gpu_hour == Decimal("4.916") and "capacity-block" in e.price_source
+def test_sourced_cloud_price_is_used_by_tier():
+    e = sh.estimate("llama-3.1-8b", "h100", cloud="aws", price_tier="reserved")
+    assert e.price_per_gpu_hour == Decimal("4.916") and "aws reserved" in e.price_source
+    assert e.price_tier == "reserved"
+    # AWS has no sourced on-demand H100 row: no price, no error, performance still there
+    none = sh.estimate("llama-3.1-8b", "h100", cloud="aws")
+    assert none.price_per_gpu_hour is None and none.cost_per_1k_output is None and "aws reserved $4.916" in none.price_note
+    assert none.output_tokens_per_s == pytest.approx(e.output_tokens_per_s)
+
+
+def test_default_tier_is_on_demand_with_sla_and_names_the_range(hw):
+    e = sh.estimate("llama-3.1-8b", "h100")
+    rows = [p for p in hw.prices if p.gpu == "h100-sxm" and p.tier == "on-demand"]
+    assert e.price_row in rows and e.price_row.sla
+    assert e.price_per_gpu_hour == min(p.price_per_gpu_hour for p in rows)
+    assert (e.price_range_low, e.price_range_high) == (min(p.price_per_gpu_hour for p in rows), max(p.price_per_gpu_hour for p in rows))
+    community = [p for p in hw.prices if p.gpu == "h100-sxm" and p.tier == "community"]
+    assert community and all(not p.sla for p in community)
+    anyrow = sh.estimate("llama-3.1-8b", "h100", price_tier="any")
+    assert anyrow.price_per_gpu_hour == min(p.price_per_gpu_hour for p in hw.prices if p.gpu == "h100-sxm")
+    assert "no SLA" in anyrow.price_source
+    with pytest.raises(BadInputError, match="unknown price tier"):
+        sh.estimate("llama-3.1-8b", "h100", price_tier="cheap")
+
+
+def test_gpu_without_a_price_still_gets_throughput_and_latency():
+    for gpu in ("mi300x", "b200"):
+        e = sh.estimate("llama-3.3-70b", gpu, precision="fp8", concurrency=16)
+        assert e.output_tokens_per_s > 0 and e.ttft_s > 0 and e.itl_s > 0
+        assert e.price_per_gpu_hour is None and e.cost_per_request is None and e.sensitivity == []
+        assert "no sourced on-demand price" in e.price_note
 
 
 def test_model_that_does_not_fit_suggests_one_that_does():
@@ -202,8 +238,7 @@ def test_names_resolve_or_suggest(hw):
         sh.resolve_model("llama-3.1", hw)
     with pytest.raises(BadInputError, match="did you mean h100-sxm"):
         sh.resolve_gpu("h1000", hw)
-    with pytest.raises(BadInputError, match="no sourced price for l4"):
-        sh.estimate("llama-3.1-8b", "l4")
+    assert "no sourced on-demand price for l4" in sh.estimate("llama-3.1-8b", "l4").price_note
 
 
 def test_on_prem_price():
@@ -264,12 +299,12 @@ def test_breakeven_needs_an_option():
 
 
 def test_cli_selfhost_table_and_json():
-    runner = CliRunner()
-    res = runner.invoke(selfhost_command, ["--model", "llama-3.1-70b", "--gpu", "h100-sxm", "--gpus", "4", "--precision", "fp8",
-                                           "--price-per-gpu-hour", "3", "--utilization", "0.5"])
+    res = cli_result(["selfhost", "--model", "llama-3.1-70b", "--gpu", "h100-sxm", "--gpus", "4", "--precision", "fp8",
+                      "--price-per-gpu-hour", "3", "--utilization", "0.5"])
     assert res.exit_code == 0, res.output
     assert "per 1K input" in res.output and "20%" in res.output and "assumptions" in res.output
-    res = runner.invoke(selfhost_command, ["--model", "llama-8b", "--gpu", "h100", "--cloud", "aws", "--format", "json"])
+    res = cli_result(["selfhost", "--model", "llama-8b", "--gpu", "h100", "--cloud", "aws", "--price-tier", "reserved",
+                                           "--format", "json"])
     assert res.exit_code == 0, res.output
     data = json.loads(res.output)
     assert data["price_per_gpu_hour"] == "4.916" and isinstance(data["cost_per_1k_output"], str)
@@ -295,7 +330,7 @@ def test_cli_bad_input_is_one_line_and_exit_2(args):
     if "--cloud" in base:
         base.pop("--price-per-gpu-hour")
     flat = [x for kv in base.items() for x in kv]
-    res = CliRunner().invoke(cli, ["selfhost", *flat])
+    res = cli_result(["selfhost", *flat])
     assert res.exit_code == 2, res.output
     assert res.output.startswith("tokencost: error:") and res.output.count("\n") == 1
     assert "Traceback" not in res.output
@@ -303,7 +338,7 @@ def test_cli_bad_input_is_one_line_and_exit_2(args):
 
 def test_cli_breakeven_with_manual_prices_and_plot(tmp_path):
     png = tmp_path / "be.png"
-    res = CliRunner().invoke(breakeven_command, ["--model", "llama-3.1-70b", "--gpu", "h100", "--precision", "fp8",
+    res = cli_result(["breakeven", "--model", "llama-3.1-70b", "--gpu", "h100", "--precision", "fp8",
                                                  "--price-per-gpu-hour", "2.5", "--vs-price", "gpt-4o=2.50,10.00",
                                                  "--vs-price", "cheap=0.05,0.05", "--monthly-tokens", "1000000000", "--plot", str(png)])
     assert res.exit_code == 0, res.output
@@ -312,21 +347,189 @@ def test_cli_breakeven_with_manual_prices_and_plot(tmp_path):
 
 
 def test_cli_breakeven_vs_registry():
-    pytest.importorskip("tokencost.registry")
-    res = CliRunner().invoke(breakeven_command, ["--model", "llama-3.1-70b", "--gpu", "h100", "--precision", "fp8",
+    res = cli_result(["breakeven", "--model", "llama-3.1-70b", "--gpu", "h100", "--precision", "fp8",
                                                  "--price-per-gpu-hour", "2.5", "--vs", "openai:gpt-4o", "--format", "json"])
     assert res.exit_code == 0, res.output
     data = json.loads(res.output)
-    assert data["options"][0]["label"].startswith("openai:gpt-4o")
+    assert data["options"][0]["label"] == "openai:gpt-4o"
 
 
 def test_on_prem_uses_the_sourced_pue_default_and_says_so():
     args = ["selfhost", "--model", "llama-3.1-8b", "--gpu", "h100", "--cloud", "on-prem", "--server-price", "300000",
             "--amortization-years", "4", "--server-power-kw", "10", "--price-per-kwh", "0.12"]
-    res = CliRunner().invoke(cli, args)
+    res = cli_result(args)
     assert res.exit_code == 0, res.output
     pue = sh.load_hardware().onprem["pue"]
     assert f"note: --pue {pue.value} from {pue.source}" in res.output
-    explicit = CliRunner().invoke(cli, [*args, "--pue", str(pue.value), "--format", "json"])
+    explicit = cli_result([*args, "--pue", str(pue.value), "--format", "json"])
     expected = sh.on_prem_price_per_gpu_hour(300000, 8, 4, 10, pue.value, Decimal("0.12"))
     assert Decimal(json.loads(explicit.output)["price_per_gpu_hour"]) == expected
+
+
+# ------------------------------------------------------------------ latency at a load
+
+
+def test_concurrency_beyond_the_kv_cache_queues_instead_of_being_cut():
+    kw = dict(gpus=2, precision="fp8", prompt_tokens=5000, response_tokens=500, price_per_gpu_hour=2)
+    cap = sh.estimate("llama-3.3-70b", "h100", **kw).max_concurrency
+    at = sh.estimate("llama-3.3-70b", "h100", concurrency=cap, **kw)
+    over = sh.estimate("llama-3.3-70b", "h100", concurrency=cap + 40, **kw)
+    assert (over.concurrency, over.running, over.queued) == (cap + 40, cap, 40)
+    assert over.output_tokens_per_s == pytest.approx(at.output_tokens_per_s) and over.itl_s == pytest.approx(at.itl_s)
+    # Little's law: 40 users ahead wait 40 / (requests per second) for a slot
+    assert over.queue_wait_s == pytest.approx(40 / at.requests_per_s)
+    assert over.ttft_s == pytest.approx(at.ttft_s + over.queue_wait_s)
+
+
+def test_itl_includes_other_requests_prefills_and_is_the_throughput_formula():
+    hw = sh.load_hardware()
+    cal = sh.default_calibration()
+    dep = sh.Deployment(model=hw.models["llama-3.3-70b"], gpu=hw.gpus["h100-sxm"], gpus=2, precision="fp8", kv_precision="fp8")
+    for c in (1, 8, 50):
+        ld = sh.load(dep, 5000, 500, c, cal)
+        assert ld.itl_s == pytest.approx(ld.step_s + c * ld.prefill_s / 500)  # prefill stalls spread over the tokens
+        assert ld.output_tokens_per_s == pytest.approx(c / ld.itl_s)  # one formula: B users at 1/ITL each
+        assert ld.output_tokens_per_s == pytest.approx(c * 500 / (c * ld.prefill_s + 500 * ld.step_s))
+        assert ld.ttft_s >= ld.prefill_s
+    one, fifty = sh.load(dep, 5000, 500, 1, cal), sh.load(dep, 5000, 500, 50, cal)
+    assert one.ttft_s == pytest.approx(one.prefill_s) and one.prefill_wait_s == 0
+    assert fifty.ttft_s > one.ttft_s and fifty.prefill_wait_s > 0 and fifty.itl_s > one.itl_s
+
+
+def test_latency_rises_with_load():
+    last = None
+    for c in (1, 4, 16, 64, 128):
+        e = sh.estimate("llama-3.1-8b", "h100", concurrency=c, price_per_gpu_hour=2)
+        if last:
+            assert e.ttft_s >= last.ttft_s and e.itl_s >= last.itl_s and e.output_tokens_per_s > last.output_tokens_per_s
+        last = e
+
+
+def test_cli_selfhost_shows_ttft_and_itl_next_to_throughput():
+    res = cli_result(["selfhost", "--model", "llama-3.3-70b", "--gpu", "h100", "--gpus", "2", "--precision", "fp8",
+                                   "--concurrency", "50", "--prompt-tokens", "5000", "--response-tokens", "500"],
+                             env={"COLUMNS": "100"})
+    assert res.exit_code == 0, res.output
+    e = sh.estimate("llama-3.3-70b", "h100", gpus=2, precision="fp8", concurrency=50, prompt_tokens=5000, response_tokens=500)
+    assert f"TTFT {e.ttft_s:.2f} s" in res.output and f"ITL {e.itl_s * 1e3:.1f} ms" in res.output
+    assert f"{e.output_tokens_per_s:,.0f} output tokens/s" in res.output
+    assert max(len(line) for line in res.output.splitlines()) <= 100
+    nopr = cli_result(["selfhost", "--model", "llama-3.3-70b", "--gpu", "mi300x", "--precision", "fp8"])
+    assert nopr.exit_code == 0 and "no sourced on-demand price for mi300x" in nopr.output and "TTFT" in nopr.output
+
+
+# ------------------------------------------------------------------ prices, licence, on-prem, API equivalent
+
+
+def test_licence_is_charged_once():
+    with pytest.raises(BadInputError, match="not both"):
+        sh.estimate("llama-3.1-8b", "h100", price_per_gpu_hour=2, licence="nvaie", licence_per_gpu_year=4500)
+    named = sh.estimate("llama-3.1-8b", "h100", price_per_gpu_hour=2, licence="nvaie")
+    given = sh.estimate("llama-3.1-8b", "h100", price_per_gpu_hour=2, licence_per_gpu_year=4500)
+    assert named.price_per_gpu_hour == given.price_per_gpu_hour == sh.quantize_money(Decimal(2) + Decimal(4500) / sh.HOURS_PER_YEAR)
+    res = cli_result(["selfhost", "--model", "llama-3.1-8b", "--gpu", "h100", "--price-per-gpu-hour", "2",
+                                   "--licence", "nvaie", "--licence-per-gpu-year", "4500"])
+    assert res.exit_code == 2 and "charged twice" in res.output
+
+
+def test_on_prem_defaults_are_computed_and_labelled_by_the_library(hw):
+    op = sh.on_prem_price("h100", server_price=300000, amortization_years=4, price_per_kwh=Decimal("0.12"))
+    by = {i.name: i for i in op.inputs}
+    assert by["pue"].default and by["pue"].value == hw.onprem["pue"].value
+    assert by["server_power_kw"].default and by["server_power_kw"].value == Decimal(8 * 700) / 1000  # 8 x H100 TDP
+    assert by["staff_per_server_year"].value == 0 and "not included" in by["staff_per_server_year"].source
+    power = Decimal("5.6") * hw.onprem["pue"].value * Decimal("0.12")
+    assert op.price_per_gpu_hour == sh.quantize_money((Decimal(300000) / 4 / sh.HOURS_PER_YEAR + power) / 8)
+    dear = sh.on_prem_price("h100", server_price=300000, amortization_years=4, price_per_kwh=Decimal("0.12"),
+                            cost_of_capital=Decimal("0.08"), staff_per_server_year=20000, colocation_per_kw_month=150)
+    assert dear.price_per_gpu_hour > op.price_per_gpu_hour
+    with pytest.raises(BadInputError, match="on-prem pricing needs server price"):
+        sh.on_prem_price("h100", amortization_years=4, price_per_kwh=1)
+
+
+def test_api_equivalent_gives_the_estimator_a_priced_row():
+    a = sh.api_equivalent("llama-3.3-70b", "h100", "fp8", Decimal("0.5"), 2000, 300)
+    e = a.estimate
+    assert a.input_per_1m == sh.quantize_money(e.cost_per_1k_input * 1000)
+    assert a.output_per_1m == sh.quantize_money(e.cost_per_1k_output * 1000)
+    assert a.tokenizer == "llama3" and a.price_source.startswith("https://") and a.price_checked is not None
+    assert a.model.startswith("self-hosted:llama-3.3-70b") and "estimate" in a.notes[0]
+    nim = sh.api_equivalent("llama-3.3-70b", "h100", "fp8", Decimal("0.5"), 2000, 300, licence="nvidia-ai-enterprise")
+    assert nim.output_per_1m > a.output_per_1m and "NIM" in nim.label
+    with pytest.raises(BadInputError, match="no sourced on-demand price for mi300x"):
+        sh.api_equivalent("llama-3.3-70b", "mi300x", "fp8", Decimal("0.5"), 2000, 300)
+
+
+def test_breakeven_utilization_is_derived_from_the_volume_unless_given():
+    h = [sh.HostedOption(label="gpt", input_per_1m=Decimal("2.5"), output_per_1m=Decimal("10"))]
+    r = _be(h, monthly_tokens=10**10)
+    assert "derived from the volume" in r.utilization_basis and r.selfhost.utilization == 1
+    assert r.utilization_at_monthly_tokens == (Decimal(10**10) / (r.replica_monthly_capacity_tokens * r.replicas_needed)).quantize(Decimal("0.0001"))
+    capped = _be(h, monthly_tokens=10**10, utilization=Decimal("0.5"))
+    assert "caller's cap" in capped.utilization_basis
+    assert capped.replica_monthly_capacity_tokens == pytest.approx(r.replica_monthly_capacity_tokens / 2, rel=1e-6)
+    res = cli_result(["breakeven", "--model", "llama-3.1-8b", "--gpu", "h100", "--price-per-gpu-hour", "2",
+                                                 "--vs-price", "gpt=2.5,10"])
+    assert res.exit_code == 0 and "utilization: derived from the volume" in res.output
+
+
+def test_a_price_change_is_a_new_row_and_both_periods_are_kept(tmp_path, monkeypatch):
+    import datetime as dt
+    import shutil
+
+    for f in sh.HARDWARE_DIR.glob("*.toml"):
+        shutil.copy(f, tmp_path / f.name)
+    with open(tmp_path / "clouds.toml", "a") as fh:
+        for price, effective in (("12.29", "2023-07-26"), ("6.88", "2025-06-01")):
+            fh.write(f'\n[[price]]\ncloud = "testcloud"\ngpu = "h200"\ninstance = "x"\ntier = "on-demand"\nsla = true\n'
+                     f'region = "r"\nprice_per_gpu_hour = {price}\neffective = {effective}\n'
+                     f'source = "https://example.com/pricing"\nchecked = 2026-11-23\n')
+    hw = sh.load_hardware(str(tmp_path))
+    before, _ = sh.gpu_price("h200", cloud="testcloud", as_of=dt.date(2024, 1, 1), hw=hw)
+    after, _ = sh.gpu_price("h200", cloud="testcloud", hw=hw)
+    none, note = sh.gpu_price("h200", cloud="testcloud", as_of=dt.date(2023, 1, 1), hw=hw)
+    assert before.price_per_gpu_hour == Decimal("12.29") and after.price_per_gpu_hour == Decimal("6.88")
+    assert none is None and "no sourced on-demand price for h200 at testcloud" in note
+
+
+# ------------------------------------------------------------------ validation on what was not fitted
+
+
+def test_latency_model_meets_the_goals_on_published_ttft_and_itl(hw):
+    """Latency is never fitted: every row that reports TTFT and ITL is a test (the issue's goals:
+    ITL within 35%, TTFT within 2x at a fixed concurrency), queueing beyond the KV cache included."""
+    rows = sh.latency_report(sh.CALIBRATED, hw)
+    assert len(rows) == sum(1 for m in hw.measurements if m.ttft_s is not None and m.concurrency != "max") >= 8
+    cal = sh.default_calibration()
+    queued = [r for r in rows if r.concurrency > sh.estimate("llama-3.3-70b", "h100", gpus=2, precision="fp8", prompt_tokens=5000,
+                                                            response_tokens=500, calibration=cal).max_concurrency]
+    assert queued, "the sweep must reach past the KV cache"
+    for r in rows:
+        assert abs(r.itl_error) <= 0.35, r
+        assert r.ttft_ratio <= 2.0, r
+
+
+@pytest.mark.slow
+def test_leave_one_publisher_out_table_is_recomputed_and_documented(hw):
+    """Each publisher's rows predicted by a fit on the other publishers only; the table in
+    docs/selfhost.md must be what the data gives today (refits once per publisher)."""
+    from pathlib import Path
+
+    pubs = sh.publisher_holdout_report(hw)
+    gated = [m for m in hw.measurements if not hw.models[m.model].is_moe]
+    assert sum(p.rows for p in pubs) == len(gated) and all(p.rows + p.fit_rows == len(gated) for p in pubs)
+    assert len(pubs) >= 5
+    table = sh.validation_markdown(sh.latency_report(sh.CALIBRATED, hw), pubs)
+    print("\n" + table)
+    docs = (Path(__file__).resolve().parents[1] / "docs" / "selfhost.md").read_text()
+    assert table in docs, "docs/selfhost.md is stale: paste `python -m tokencost.selfhost --validation-table`"
+
+
+def test_default_rows_show_the_open_source_engine_and_nim_side_by_side():
+    plain, nim = sh.default_rows(2000, 300)
+    assert "NIM" not in plain.label and "NIM" in nim.label
+    assert plain.estimate.gpus == nim.estimate.gpus and plain.estimate.output_tokens_per_s == nim.estimate.output_tokens_per_s
+    licence = sh.resolve_licence("nvidia-ai-enterprise")
+    assert nim.estimate.price_per_gpu_hour == sh.quantize_money(plain.estimate.price_per_gpu_hour
+                                                                + licence.price_per_gpu_year / sh.HOURS_PER_YEAR)
+    assert nim.output_per_1m > plain.output_per_1m and nim.input_per_1m > plain.input_per_1m

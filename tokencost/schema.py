@@ -55,6 +55,10 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True, populate_by_name=True)
 
 
+#: The shared base of every data-file model (price files here, hardware files in tokencost.selfhost).
+Strict = _Strict
+
+
 class _Rates(_Strict):
     """One set of per-token rates, per 1M tokens in the period's currency once loaded."""
 

@@ -61,14 +61,12 @@ def main() -> None:
 
 
 def _register() -> None:
-    from ..cli_selfhost import breakeven_command, selfhost_command
     from .count import count_cmd
     from .estimate import estimate_cmd
     from .prices import models_cmd, prices
+    from .selfhost import breakeven_command, plan_command, selfhost_command
 
-    selfhost_command.short_help = "Throughput, latency and cost of Llama on your own GPUs."
-    breakeven_command.short_help = "Monthly volume above which self-hosting beats each API."
-    for command in (estimate_cmd, count_cmd, models_cmd, prices, selfhost_command, breakeven_command):
+    for command in (estimate_cmd, count_cmd, models_cmd, prices, selfhost_command, breakeven_command, plan_command):
         cli.add_command(command)
 
 

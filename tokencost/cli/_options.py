@@ -44,10 +44,11 @@ class DecimalType(click.ParamType):
 
     name = "DECIMAL"
 
-    def __init__(self, low: Decimal | int | None = None, high: Decimal | int | None = None, *,
-                 open_high: bool = False, metavar: str = "DECIMAL") -> None:
+    def __init__(self, low: Decimal | int | str | None = None, high: Decimal | int | str | None = None, *,
+                 open_low: bool = False, open_high: bool = False, metavar: str = "DECIMAL") -> None:
         self.low = None if low is None else Decimal(low)
         self.high = None if high is None else Decimal(high)
+        self.open_low = open_low
         self.open_high = open_high
         self.metavar = metavar
 
@@ -65,9 +66,11 @@ class DecimalType(click.ParamType):
         if not number.is_finite():
             self.fail(f"{value!r} is not a finite number", param, ctx)
         too_high = self.high is not None and (number >= self.high if self.open_high else number > self.high)
-        if (self.low is not None and number < self.low) or too_high:
-            bound = f"below {self.high}" if self.open_high else f"at most {self.high}"
-            self.fail(f"{value} is out of range: give a number from {self.low} up to {bound}", param, ctx)
+        too_low = self.low is not None and (number <= self.low if self.open_low else number < self.low)
+        if too_low or too_high:
+            low = f"above {self.low}" if self.open_low else f"from {self.low}"
+            high = f"below {self.high}" if self.open_high else f"at most {self.high}"
+            self.fail(f"{value} is out of range: give a number {low} up to {high}", param, ctx)
         return number
 
 
@@ -118,6 +121,16 @@ def as_of_option(func: Callable[..., Any]) -> Callable[..., Any]:
                         help="Price at the rates in force on this date (default: today).")(func)
 
 
+def emit_text(text: str, output: str | None = None) -> None:
+    """Text to stdout, or atomically to ``output``."""
+    if output:
+        from .._fs import write_atomic
+
+        write_atomic(output, text)
+    else:
+        click.echo(text, nl=False)
+
+
 def emit(rows: Rows, fmt: str, output: str | None = None) -> None:
     """Rows as a table (with its notes), JSON or CSV, to stdout or atomically to ``output``."""
     if fmt == "json":
@@ -130,9 +143,4 @@ def emit(rows: Rows, fmt: str, output: str | None = None) -> None:
         text = render_table(shown, columns, width=width, right=rows.approximate_columns)
         if rows.notes:
             text += "\n" + "\n".join(line for note in rows.notes for line in wrap(note, width)) + "\n"
-    if output:
-        from .._fs import write_atomic
-
-        write_atomic(output, text)
-    else:
-        click.echo(text, nl=False)
+    emit_text(text, output)

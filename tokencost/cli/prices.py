@@ -15,7 +15,7 @@ from ._options import DateType, as_of_option, emit, output_options, pricing_opti
 
 
 @click.command("models")
-@click.option("--provider", "-p", default=None, help="Only this provider's models.")
+@click.option("--provider", "-p", default=None, metavar="PROVIDER", help="Only this provider's models.")
 @output_options()
 @as_of_option
 @pricing_option

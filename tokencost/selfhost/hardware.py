@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from tokencost.errors import BadInputError, PriceFileError, UnknownModelError
 from tokencost.registry import read_toml_model, shipped_pricing_dir
+from tokencost.schema import NonNegative, Strict, Url
 
 HARDWARE_DIR = shipped_pricing_dir() / "hardware"
 
@@ -25,9 +26,11 @@ KV_BYTES = {"bf16": 2.0, "fp8": 1.0}
 
 Precision = Literal["bf16", "fp8", "fp4"]
 KvPrecision = Literal["bf16", "fp8"]
-Url = Annotated[str, Field(pattern=r"^https://\S+$")]
 Positive = Annotated[Decimal, Field(gt=0)]
-NonNegative = Annotated[Decimal, Field(ge=0)]
+#: Where a GPU price comes from: list price on demand, a commitment (reserved, savings plan, capacity
+#: block), interruptible spot capacity, or a community/marketplace host (third-party machines).
+PriceTier = Literal["on-demand", "reserved", "spot", "community"]
+PRICE_TIERS = ("on-demand", "reserved", "spot", "community", "any")
 
 
 # --------------------------------------------------------------------------------------------
@@ -35,11 +38,7 @@ NonNegative = Annotated[Decimal, Field(ge=0)]
 # --------------------------------------------------------------------------------------------
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
-
-
-class Gpu(_Strict):
+class Gpu(Strict):
     id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9.\-]*$")]
     name: str
     aliases: list[str] = []
@@ -49,6 +48,8 @@ class Gpu(_Strict):
     fp8_tflops: Positive | None = None
     fp4_tflops: Positive | None = None
     tdp_w: Positive
+    interconnect: Literal["nvlink", "infinity-fabric", "pcie"]
+    interconnect_gbps: Positive  # GPU-to-GPU, per GPU, both directions together (as datasheets quote it)
     source: Url
     checked: dt.date
     note: str = ""
@@ -62,7 +63,7 @@ class Gpu(_Strict):
         return precision == "bf16" or {"fp8": self.fp8_tflops, "fp4": self.fp4_tflops}[precision] is not None
 
 
-class ModelArch(_Strict):
+class ModelArch(Strict):
     id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9.\-]*$")]
     aliases: list[str] = []
     tokenizer: Literal["llama3", "llama4"]
@@ -94,19 +95,25 @@ class ModelArch(_Strict):
     def is_moe(self) -> bool:
         return self.num_experts is not None
 
-    @property
+    @functools.cached_property
     def hd(self) -> int:
         return self.head_dim or self.dim // self.n_heads
 
-    @property
+    @functools.cached_property
     def ffn_hidden(self) -> int:
         """Meta's formula (llama_models/llama3/model.py, FeedForward)."""
-        assert self.ffn_dim_multiplier is not None and self.multiple_of is not None
+        if self.ffn_dim_multiplier is None or self.multiple_of is None:  # the validator requires both for dense models
+            raise PriceFileError([f"models.toml: {self.id}: no FFN shape (ffn_dim_multiplier, multiple_of)"])
         hidden = int(2 * (4 * self.dim) / 3)
         hidden = int(float(self.ffn_dim_multiplier) * hidden)
         return self.multiple_of * ((hidden + self.multiple_of - 1) // self.multiple_of)
 
-    @property
+    @functools.cached_property
+    def embedding_params(self) -> float:
+        """Input embedding + output head (untied in Llama 3/4): kept in BF16 by FP8/FP4 checkpoints."""
+        return 2.0 * self.vocab_size * self.dim
+
+    @functools.cached_property
     def params_total(self) -> float:
         if self.params_total_b is not None:
             return float(self.params_total_b) * 1e9
@@ -114,29 +121,29 @@ class ModelArch(_Strict):
         per_layer = 2 * d * self.n_heads * self.hd + 2 * d * kv + 3 * d * self.ffn_hidden
         return self.n_layers * per_layer + 2 * self.vocab_size * d
 
-    @property
+    @functools.cached_property
     def params_active(self) -> float:
         if self.params_active_b is not None:
             return float(self.params_active_b) * 1e9
         return self.params_total
 
-    @property
+    @functools.cached_property
     def expert_params(self) -> float:
         """Parameters of one routed expert summed over layers (top-1 routing + shared expert)."""
-        if not self.is_moe:
+        if self.num_experts is None:
             return 0.0
-        assert self.num_experts is not None
         return (self.params_total - self.params_active) / (self.num_experts - 1)
 
     def kv_bytes_per_token(self, kv_precision: str) -> float:
         return 2.0 * self.n_layers * self.n_kv_heads * self.hd * KV_BYTES[kv_precision]
 
 
-class CloudPrice(_Strict):
+class CloudPrice(Strict):
     cloud: str
     gpu: str
     instance: str | None = None
-    pricing_model: Literal["on-demand", "capacity-block", "reserved", "spot"]
+    tier: PriceTier
+    sla: bool  # the provider commits to availability (a data-centre SLA); community hosts do not
     region: str
     price_per_gpu_hour: NonNegative
     effective: dt.date
@@ -145,7 +152,7 @@ class CloudPrice(_Strict):
     note: str = ""
 
 
-class Licence(_Strict):
+class Licence(Strict):
     id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9.\-]*$")]
     name: str
     aliases: list[str] = []
@@ -156,7 +163,7 @@ class Licence(_Strict):
     note: str = ""
 
 
-class Measurement(_Strict):
+class Measurement(Strict):
     model: str
     gpu: str
     gpus: Annotated[int, Field(gt=0)]
@@ -167,6 +174,9 @@ class Measurement(_Strict):
     output_tokens: Annotated[int, Field(gt=0)]
     concurrency: Annotated[int, Field(gt=0)] | Literal["max"]
     output_tokens_per_s: Positive
+    ttft_s: Positive | None = None  # mean time to first token, where the source reports it (never fitted)
+    itl_s: Positive | None = None  # mean inter-token latency, likewise
+    publisher: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9\-]*$")]  # who measured it (leave-one-out unit)
     holdout: bool
     source: Url
     checked: dt.date
@@ -179,32 +189,32 @@ class Measurement(_Strict):
         return "concurrency-1" if self.concurrency == 1 else "fixed-concurrency"
 
 
-class _GpuFile(_Strict):
+class _GpuFile(Strict):
     schema_: Literal[1] = Field(alias="schema")
     gpu: list[Gpu]
 
 
-class _ModelFile(_Strict):
+class _ModelFile(Strict):
     schema_: Literal[1] = Field(alias="schema")
     model: list[ModelArch]
 
 
-class _CloudFile(_Strict):
+class _CloudFile(Strict):
     schema_: Literal[1] = Field(alias="schema")
     price: list[CloudPrice] = []
 
 
-class _LicenceFile(_Strict):
+class _LicenceFile(Strict):
     schema_: Literal[1] = Field(alias="schema")
     licence: list[Licence] = []
 
 
-class _MeasurementFile(_Strict):
+class _MeasurementFile(Strict):
     schema_: Literal[1] = Field(alias="schema")
     measurement: list[Measurement]
 
 
-class OnPremDefault(_Strict):
+class OnPremDefault(Strict):
     """A sourced default for an on-premises input (e.g. PUE), used when the user gives none."""
 
     name: str
@@ -215,7 +225,7 @@ class OnPremDefault(_Strict):
     note: str = ""
 
 
-class _OnPremFile(_Strict):
+class _OnPremFile(Strict):
     schema_: Literal[1] = Field(1, alias="schema")
     default: list[OnPremDefault] = []
 
@@ -241,7 +251,7 @@ class Hardware(BaseModel):
         return rows
 
 
-def _load(path: Path, cls: type[_Strict]) -> _Strict:
+def _load(path: Path, cls: type[Strict]) -> Strict:
     if not path.exists():
         raise PriceFileError([f"{path}: hardware data file is missing"])
     return read_toml_model(path, cls)
@@ -272,19 +282,19 @@ def load_hardware(directory: str | None = None) -> Hardware:
 # --------------------------------------------------------------------------------------------
 
 
-def _norm(name: str) -> str:
+def normalize_name(name: str) -> str:
     return name.strip().lower().replace("_", "-").replace(" ", "-")
 
 
 def _resolve(name: str, table: dict, kind: str, error: type[BadInputError]):
-    key = _norm(name)
+    key = normalize_name(name)
     if not key:
         raise error(f"empty {kind} name")
     names: dict[str, str] = {}
     for ident, item in table.items():
         names[ident] = ident
         for alias in item.aliases:
-            names[_norm(alias)] = ident
+            names[normalize_name(alias)] = ident
     if key in names:
         return table[names[key]]
     tokens = [t for t in key.replace(".", "-").split("-") if t]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import statistics
+from dataclasses import dataclass
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -11,10 +12,22 @@ from tokencost.errors import BadInputError
 
 from .hardware import WEIGHT_BYTES, Gpu, Hardware, Measurement, ModelArch, load_hardware
 
-
 KV_MEMORY_FRACTION = 0.90  # engines' default share of free memory for the KV cache (vLLM, TensorRT-LLM)
 RUNTIME_RESERVE_GB = 2.0  # CUDA context, activations, workspace per GPU (assumption)
 ALLOWED_GPU_COUNTS = (1, 2, 4, 8)
+#: Prompt tokens per engine step under chunked prefill: vLLM's default token budget per step for the
+#: OpenAI-compatible server (``max_num_batched_tokens``): 8192 on GPUs with at least 70 GiB that are not
+#: A100s, 2048 on the others (vllm/engine/arg_utils.py, ``EngineArgs.get_batch_defaults``,
+#: https://github.com/vllm-project/vllm/blob/main/vllm/engine/arg_utils.py).
+PREFILL_CHUNK_TOKENS = 8192
+PREFILL_CHUNK_TOKENS_SMALL_GPU = 2048
+PREFILL_CHUNK_SOURCE = "https://github.com/vllm-project/vllm/blob/main/vllm/engine/arg_utils.py"
+
+
+def prefill_chunk_tokens(gpu: Gpu) -> int:
+    """vLLM's default prefill chunk (token budget per step) on this GPU (see ``PREFILL_CHUNK_TOKENS``)."""
+    big = float(gpu.memory_gb) * 1e9 >= 70 * 2**30 and "a100" not in gpu.id
+    return PREFILL_CHUNK_TOKENS if big else PREFILL_CHUNK_TOKENS_SMALL_GPU
 
 
 # --------------------------------------------------------------------------------------------
@@ -29,8 +42,8 @@ class Calibration(BaseModel):
     eff_bw: float = Field(gt=0, le=1)
     eff_flops: float = Field(gt=0, le=1)
     eff_prefill: float = Field(gt=0, le=1)
-    step_overhead_s: float = Field(ge=0)
-    allreduce_s: float = Field(ge=0)
+    step_overhead_s: float = Field(ge=0)  # per decode step of an 80-layer model; scales with the layer count
+    allreduce_s: float = Field(ge=0)  # fixed latency of one all-reduce (the bandwidth part comes from the GPU data)
     fp4_factor: float = Field(gt=0, le=1)
     rocm_factor: float = Field(1.0, gt=0, le=1)
     max_batch: int = Field(gt=0)
@@ -38,8 +51,10 @@ class Calibration(BaseModel):
     fit_median_abs_error: float = 0.0
 
 
-class _Deployment(BaseModel):
-    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+@dataclass(frozen=True)
+class Deployment:
+    """One replica: ``model`` on ``gpus`` x ``gpu`` (tensor parallel) at a weight and KV precision."""
+
     model: ModelArch
     gpu: Gpu
     gpus: int
@@ -48,7 +63,9 @@ class _Deployment(BaseModel):
 
     @property
     def weights_bytes(self) -> float:
-        return self.model.params_total * WEIGHT_BYTES[self.precision]
+        """Weights in memory: FP8/FP4 checkpoints keep the embedding and output head in BF16."""
+        m = self.model
+        return (m.params_total - m.embedding_params) * WEIGHT_BYTES[self.precision] + m.embedding_params * 2.0
 
     @property
     def weights_gb_per_gpu(self) -> float:
@@ -65,74 +82,138 @@ class _Deployment(BaseModel):
         return int(self.kv_gb_per_gpu * 1e9 // per_gpu_per_token)
 
     def max_concurrency(self, prompt: int, response: int) -> int:
+        """Sequences of ``prompt + response`` tokens the KV cache holds at once (0: not even one)."""
         return self.kv_capacity_tokens // (prompt + response)
 
+    def batch_limit(self, prompt: int, response: int, cal: Calibration) -> int:
+        """Sequences that run at once: the KV cache's limit and the engine's batch cap."""
+        return min(self.max_concurrency(prompt, response), cal.max_batch)
 
-def _weight_bytes_touched(dep: _Deployment, batch: float) -> float:
+
+def weight_bytes_touched(dep: Deployment, batch: float) -> float:
+    """Weight bytes one forward pass over ``batch`` tokens reads (all of them for a dense model)."""
     m = dep.model
-    if not m.is_moe:
-        return dep.weights_bytes
-    assert m.num_experts is not None
+    head = m.embedding_params / 2.0 * 2.0  # the output head, BF16, read every pass; the input embedding is a lookup
+    if m.num_experts is None:
+        return (m.params_total - m.embedding_params) * WEIGHT_BYTES[dep.precision] + head
     e = m.expert_params
-    dense = m.params_active - e
+    dense = m.params_active - e - m.embedding_params
     touched_experts = m.num_experts * (1.0 - (1.0 - 1.0 / m.num_experts) ** batch)
-    return (dense + touched_experts * e) * WEIGHT_BYTES[dep.precision]
+    return (dense + touched_experts * e) * WEIGHT_BYTES[dep.precision] + head
 
 
-def _is_rocm(gpu: Gpu) -> bool:
+def allreduce_time(dep: Deployment, tokens: float, cal: Calibration) -> float:
+    """Tensor-parallel all-reduces of one forward pass over ``tokens`` tokens: two per layer, each a fixed
+    latency plus a ring all-reduce of ``tokens x dim`` BF16 activations over the GPUs' interconnect
+    (half the bidirectional figure each way: NVLink, Infinity Fabric, or PCIe where there is no NVLink)."""
+    n = dep.gpus
+    if n == 1:
+        return 0.0
+    message = tokens * dep.model.dim * 2.0
+    per = cal.allreduce_s + 2.0 * (n - 1) / n * message / (float(dep.gpu.interconnect_gbps) / 2.0 * 1e9)
+    return 2 * dep.model.n_layers * per
+
+
+def is_rocm(gpu: Gpu) -> bool:
+    """AMD Instinct GPUs (served by ROCm kernels, which get their own fitted efficiency factor)."""
     return gpu.name.upper().startswith("AMD")
 
 
-def _compute_factor(dep: _Deployment, cal: Calibration) -> float:
+def compute_factor(dep: Deployment, cal: Calibration) -> float:
     """Kernel maturity, one fitted factor each: FP4 tensor-core kernels reach a smaller share of their
     (doubled) peak, and so do the ROCm (AMD Instinct) GEMM/attention kernels of vLLM of their datasheet peak."""
     f = cal.fp4_factor if dep.precision == "fp4" and dep.gpu.has_native("fp4") else 1.0
-    return f * (cal.rocm_factor if _is_rocm(dep.gpu) else 1.0)
+    return f * (cal.rocm_factor if is_rocm(dep.gpu) else 1.0)
 
 
-def _prefill_time(dep: _Deployment, prompt: int, cal: Calibration) -> float:
+def prefill_time(dep: Deployment, prompt: int, cal: Calibration) -> float:
+    """Seconds to prefill one ``prompt``-token request alone (compute-bound, never faster than a weight read)."""
     m = dep.model
     flops = 2.0 * m.params_active * prompt + 2.0 * m.n_layers * m.n_heads * m.hd * prompt * prompt
-    t_compute = flops / (dep.gpus * dep.gpu.peak_tflops(dep.precision) * 1e12 * cal.eff_prefill * _compute_factor(dep, cal))
-    t_memory = _weight_bytes_touched(dep, prompt) / dep.gpus / (float(dep.gpu.memory_bandwidth_gbps) * 1e9 * cal.eff_bw)
-    return max(t_compute, t_memory)
+    t_compute = flops / (dep.gpus * dep.gpu.peak_tflops(dep.precision) * 1e12 * cal.eff_prefill * compute_factor(dep, cal))
+    t_memory = weight_bytes_touched(dep, prompt) / dep.gpus / (float(dep.gpu.memory_bandwidth_gbps) * 1e9 * cal.eff_bw)
+    return max(t_compute, t_memory) + allreduce_time(dep, prompt, cal)
 
 
-def _step_time(dep: _Deployment, batch: int, context: float, cal: Calibration) -> float:
+def step_time(dep: Deployment, batch: int, context: float, cal: Calibration) -> float:
+    """Seconds for one decode step of ``batch`` sequences at average ``context`` tokens (roofline + overheads)."""
     m = dep.model
     n = dep.gpus
-    bytes_ = (_weight_bytes_touched(dep, batch) + batch * context * m.kv_bytes_per_token(dep.kv_precision)) / n
+    bytes_ = (weight_bytes_touched(dep, batch) + batch * context * m.kv_bytes_per_token(dep.kv_precision)) / n
     t_memory = bytes_ / (float(dep.gpu.memory_bandwidth_gbps) * 1e9 * cal.eff_bw)
     flops = (2.0 * m.params_active * batch + 4.0 * m.n_layers * m.n_heads * m.hd * context * batch) / n
-    t_compute = flops / (dep.gpu.peak_tflops(dep.precision) * 1e12 * cal.eff_flops * _compute_factor(dep, cal))
-    comm = 2 * m.n_layers * cal.allreduce_s if n > 1 else 0.0
-    return max(t_memory, t_compute) + cal.step_overhead_s + comm
+    t_compute = flops / (dep.gpu.peak_tflops(dep.precision) * 1e12 * cal.eff_flops * compute_factor(dep, cal))
+    return max(t_memory, t_compute) + cal.step_overhead_s * m.n_layers / 80 + allreduce_time(dep, batch, cal)
 
 
-def _timings(dep: _Deployment, prompt: int, response: int, concurrency: int, cal: Calibration) -> tuple[float, float]:
-    """(prefill seconds per request, decode step seconds at this concurrency)."""
-    return _prefill_time(dep, prompt, cal), _step_time(dep, concurrency, prompt + response / 2.0, cal)
+@dataclass(frozen=True)
+class Load:
+    """Throughput and latency of one replica with ``concurrency`` users in flight (closed loop: each
+    user sends its next request when the last one finishes, as serving benchmarks do)."""
+
+    concurrency: int  # users in flight
+    running: int  # sequences in the batch (at most what the KV cache and the engine hold)
+    queued: int  # users waiting for a batch slot
+    prefill_s: float  # one request's prefill alone
+    step_s: float  # one decode step of the running batch
+    output_tokens_per_s: float
+    requests_per_s: float
+    itl_s: float  # mean inter-token latency, prefill stalls of other requests included
+    ttft_s: float  # mean time to first token: queue + waiting for other prefills + own prefill
+    queue_wait_s: float
+    prefill_wait_s: float
+
+    @property
+    def per_user_output_tokens_per_s(self) -> float:
+        return 1.0 / self.itl_s
 
 
-def _throughput(dep: _Deployment, prompt: int, response: int, concurrency: int, cal: Calibration) -> float:
-    t_pre, t_step = _timings(dep, prompt, response, concurrency, cal)
-    return concurrency * response / (concurrency * t_pre + response * t_step)
+def load(dep: Deployment, prompt: int, response: int, concurrency: int, cal: Calibration,
+         prefill_chunk: int | None = None) -> Load:
+    """The one throughput-and-latency formula (see docs/selfhost.md, "Latency at a load").
 
-
-def _effective_concurrency(dep: _Deployment, prompt: int, response: int, concurrency: int | None, cal: Calibration) -> int:
-    cap = min(dep.max_concurrency(prompt, response), cal.max_batch)
-    if concurrency is None:
-        return max(cap, 1)
-    return max(1, min(concurrency, max(cap, 1)))
+    ``B`` running sequences each decode one token per step; every request also needs its prefill,
+    which continuous batching interleaves with the decode steps.  Per running request the mean time
+    between its tokens is therefore ``ITL = t_step(B) + B x t_prefill / R`` and the replica delivers
+    ``B / ITL`` output tokens/s (= ``B R / (B t_prefill + R t_step)``).  Users beyond ``B`` queue for
+    a slot (Little's law: ``(C - B) / requests_per_s``); a new request then waits for the prefills
+    ahead of it (M/D/1 with prefill load ``rho = requests_per_s x t_prefill``) and runs its own prefill
+    in ``prefill_chunk``-token chunks (default: vLLM's on this GPU), each sharing a step with the running
+    batch's decode.
+    """
+    if concurrency < 1:
+        raise BadInputError(f"concurrency must be a positive whole number, got {concurrency!r}")
+    limit = dep.batch_limit(prompt, response, cal)
+    if limit < 1:
+        raise BadInputError(f"{dep.model.id} at {dep.precision} does not hold one {prompt + response}-token sequence "
+                            f"on {dep.gpus} x {dep.gpu.id}")
+    running = min(concurrency, limit)
+    t_pre = prefill_time(dep, prompt, cal) if prompt else 0.0
+    t_step = step_time(dep, running, prompt + response / 2.0, cal)
+    itl = t_step + running * t_pre / response
+    tps = running / itl
+    rps = tps / response
+    queued = concurrency - running
+    queue_wait = queued / rps
+    rho = min(rps * t_pre, 0.999)
+    prefill_wait = rho * t_pre / (2.0 * (1.0 - rho)) if running > 1 else 0.0
+    chunk = prefill_chunk or prefill_chunk_tokens(dep.gpu)
+    chunks = math.ceil(prompt / chunk) if prompt else 1
+    own = t_pre + (chunks * step_time(dep, running - 1, prompt + response / 2.0, cal) if running > 1 else 0.0)
+    if not prompt:
+        own = t_step
+    return Load(concurrency=concurrency, running=running, queued=queued, prefill_s=t_pre, step_s=t_step,
+                output_tokens_per_s=tps, requests_per_s=rps, itl_s=itl, ttft_s=queue_wait + prefill_wait + own,
+                queue_wait_s=queue_wait, prefill_wait_s=prefill_wait)
 
 
 def predict_output_tokens_per_s(m: Measurement, cal: Calibration, hw: Hardware | None = None) -> float:
     """Predicted output tokens/s for one measurement row's configuration."""
     hw = hw or load_hardware()
-    dep = _Deployment(model=hw.models[m.model], gpu=hw.gpus[m.gpu], gpus=m.gpus, precision=m.precision, kv_precision=m.kv_precision)
-    conc = None if m.concurrency == "max" else m.concurrency
-    c = _effective_concurrency(dep, m.input_tokens, m.output_tokens, conc, cal)
-    return _throughput(dep, m.input_tokens, m.output_tokens, c, cal)
+    dep = Deployment(model=hw.models[m.model], gpu=hw.gpus[m.gpu], gpus=m.gpus, precision=m.precision, kv_precision=m.kv_precision)
+    limit = max(1, dep.batch_limit(m.input_tokens, m.output_tokens, cal))
+    conc = limit if m.concurrency == "max" else m.concurrency
+    return load(dep, m.input_tokens, m.output_tokens, conc, cal).output_tokens_per_s
 
 
 # --------------------------------------------------------------------------------------------
@@ -219,12 +300,13 @@ def calibrate(rows: list[Measurement] | None = None, hw: Hardware | None = None)
             ([a, b, c, d, e, 0.6, 0.6] for a in (0.4, 0.8) for b in (0.3, 0.7) for c in (0.3, 0.7) for d in (0.3, 0.7) for e in (0.3, 0.7)),
             key=lambda u: _loss(make(u, cap), rows, hw),
         )
-        u = _nelder_mead(lambda x: _loss(make(x, cap), rows, hw), start)
+        u = _nelder_mead(lambda x, cap=cap: _loss(make(x, cap), rows, hw), start)
         cal = make(u, cap)
         loss = _loss(cal, rows, hw)
         if best is None or loss < best[0]:
             best = (loss, cal)
-    assert best is not None
+    if best is None:  # _BATCH_CAPS is never empty
+        raise BadInputError("calibration found no candidate")
     cal = best[1]
     med = statistics.median(abs(predict_output_tokens_per_s(r, cal, hw) / float(r.output_tokens_per_s) - 1) for r in rows)
     return cal.model_copy(update={"fit_rows": len(rows), "fit_median_abs_error": med})
@@ -233,16 +315,16 @@ def calibrate(rows: list[Measurement] | None = None, hw: Hardware | None = None)
 #: The result of ``calibrate()`` on the shipped measurements, stored so that estimates need no refit.
 #: tests/test_selfhost.py refits and fails if these drift from what the data gives.
 CALIBRATED = Calibration(
-    eff_bw=1.0,
-    eff_flops=0.3093,
-    eff_prefill=0.4816,
-    step_overhead_s=0.004448,
-    allreduce_s=3.158e-05,
-    fp4_factor=0.5814,
-    rocm_factor=0.3179,
+    eff_bw=0.8959,
+    eff_flops=0.3890,
+    eff_prefill=0.5527,
+    step_overhead_s=0.008684,
+    allreduce_s=4.224e-07,
+    fp4_factor=0.5841,
+    rocm_factor=0.3534,
     max_batch=4096,
     fit_rows=67,
-    fit_median_abs_error=0.1075,
+    fit_median_abs_error=0.0701,
 )
 
 
@@ -326,7 +408,7 @@ def calibration_markdown(report: CalibrationReport | None = None) -> str:
     c = rep.calibration
     out = [
         "Fitted on %d rows (median |error| on the fit rows %.1f%%): eff_bw = %.3f, eff_flops = %.3f, "
-        "eff_prefill = %.3f, fp4 factor = %.3f, ROCm factor = %.3f, step overhead = %.2f ms, all-reduce = %.1f us per layer, batch cap = %d."
+        "eff_prefill = %.3f, fp4 factor = %.3f, ROCm factor = %.3f, step overhead = %.2f ms per 80 layers, all-reduce latency = %.2f us, batch cap = %d."
         % (c.fit_rows, 100 * c.fit_median_abs_error, c.eff_bw, c.eff_flops, c.eff_prefill, c.fp4_factor, c.rocm_factor,
            1e3 * c.step_overhead_s, 1e6 * c.allreduce_s, c.max_batch),
         "",
@@ -348,4 +430,110 @@ def calibration_markdown(report: CalibrationReport | None = None) -> str:
             f"| {r.model} | {r.gpus}x {r.gpu} | {r.precision} | {r.engine} | {r.input_tokens}/{r.output_tokens} | "
             f"{r.concurrency} | {split} | {r.measured:,.0f} | {r.predicted:,.0f} | {100 * r.error:+.0f}% |"
         )
+    return "\n".join(out)
+
+
+# --------------------------------------------------------------------------------------------
+# Validation on what was not fitted: latency columns, and each publisher left out in turn
+# --------------------------------------------------------------------------------------------
+
+
+def predict_load(m: Measurement, cal: Calibration, hw: Hardware | None = None) -> Load:
+    """The model's throughput and latency for one measurement row at its (numeric) concurrency."""
+    hw = hw or load_hardware()
+    if m.concurrency == "max":
+        raise BadInputError("a max-load row has no concurrency to predict latency at")
+    dep = Deployment(model=hw.models[m.model], gpu=hw.gpus[m.gpu], gpus=m.gpus, precision=m.precision, kv_precision=m.kv_precision)
+    return load(dep, m.input_tokens, m.output_tokens, m.concurrency, cal)
+
+
+class LatencyRow(BaseModel):
+    row: str
+    concurrency: int
+    measured_ttft_s: float
+    predicted_ttft_s: float
+    measured_itl_s: float
+    predicted_itl_s: float
+    source: str
+
+    @property
+    def ttft_ratio(self) -> float:
+        """max(pred/meas, meas/pred) for TTFT."""
+        r = self.predicted_ttft_s / self.measured_ttft_s
+        return max(r, 1 / r)
+
+    @property
+    def itl_error(self) -> float:
+        return self.predicted_itl_s / self.measured_itl_s - 1
+
+
+def latency_report(cal: Calibration | None = None, hw: Hardware | None = None) -> list[LatencyRow]:
+    """Predicted vs measured TTFT and ITL on every row that reports them (latency is never fitted)."""
+    hw = hw or load_hardware()
+    cal = cal or default_calibration()
+    out = []
+    for m in hw.measurements:
+        if m.ttft_s is None or m.itl_s is None or m.concurrency == "max":
+            continue
+        ld = predict_load(m, cal, hw)
+        out.append(LatencyRow(row=f"{m.model} {m.gpus}x{m.gpu} {m.precision} {m.input_tokens}/{m.output_tokens} ({m.engine})",
+                              concurrency=m.concurrency, measured_ttft_s=float(m.ttft_s), predicted_ttft_s=ld.ttft_s,
+                              measured_itl_s=float(m.itl_s), predicted_itl_s=ld.itl_s, source=m.source))
+    return out
+
+
+class PublisherHoldout(BaseModel):
+    """One publisher's rows predicted by a calibration fitted without any of them."""
+
+    publisher: str
+    rows: int
+    fit_rows: int
+    median_abs_error: float
+    worst_ratio: float
+    worst_row: str
+    errors: list[float]  # predicted / measured - 1, row by row
+
+
+def publisher_holdout_report(hw: Hardware | None = None) -> list[PublisherHoldout]:
+    """Leave-one-publisher-out: for each publisher of dense Llama 3.x rows, refit on every other
+    publisher's rows (held-out flags ignored) and report the error on that publisher's rows.  A
+    publisher whose rows are left out can only be predicted from the others' engines and setups:
+    this is the error to expect on a setup the data does not cover.  Slow: one fit per publisher."""
+    hw = hw or load_hardware()
+    gated = [m for m in hw.measurements if _is_gated(m, hw)]
+    out = []
+    for pub in sorted({m.publisher for m in gated}):
+        test = [m for m in gated if m.publisher == pub]
+        train = [m for m in gated if m.publisher != pub]
+        cal = calibrate(train, hw)
+        rows = []
+        for m in test:
+            pred = predict_output_tokens_per_s(m, cal, hw)
+            rows.append((pred / float(m.output_tokens_per_s) - 1, m))
+        worst_err, worst = max(rows, key=lambda r: max(1 + r[0], 1 / (1 + r[0])))
+        out.append(PublisherHoldout(
+            publisher=pub, rows=len(test), fit_rows=len(train),
+            median_abs_error=statistics.median(abs(e) for e, _ in rows),
+            worst_ratio=max(1 + worst_err, 1 / (1 + worst_err)),
+            worst_row=f"{worst.model} {worst.gpus}x{worst.gpu} {worst.precision} {worst.input_tokens}/{worst.output_tokens} "
+                      f"c={worst.concurrency}",
+            errors=[e for e, _ in rows]))
+    return out
+
+
+def validation_markdown(latency: list[LatencyRow], publishers: list[PublisherHoldout]) -> str:
+    """The tables docs/selfhost.md shows for the latency check and the leave-one-publisher-out check."""
+    out = ["| row | conc | TTFT measured | TTFT predicted | ratio | ITL measured | ITL predicted | error |",
+           "|---|---:|---:|---:|---:|---:|---:|---:|"]
+    for r in latency:
+        out.append(f"| {r.row} | {r.concurrency} | {r.measured_ttft_s:.3f} s | {r.predicted_ttft_s:.3f} s | {r.ttft_ratio:.2f}x | "
+                   f"{1e3 * r.measured_itl_s:.1f} ms | {1e3 * r.predicted_itl_s:.1f} ms | {100 * r.itl_error:+.0f}% |")
+    out += ["", "| publisher left out | its rows | fitted on | median abs error | worst pred/meas ratio | worst row |",
+            "|---|---:|---:|---:|---:|---|"]
+    for p in publishers:
+        out.append(f"| {p.publisher} | {p.rows} | {p.fit_rows} | {100 * p.median_abs_error:.1f}% | {p.worst_ratio:.2f}x | {p.worst_row} |")
+    allerr = [abs(e) for p in publishers for e in p.errors]
+    off2 = sum(1 for p in publishers for e in p.errors if max(1 + e, 1 / (1 + e)) > 2)
+    out.append(f"| all rows, each predicted without its publisher | {len(allerr)} | | "
+               f"{100 * statistics.median(allerr):.1f}% | {max(p.worst_ratio for p in publishers):.2f}x | {off2} rows off by more than 2x |")
     return "\n".join(out)
