@@ -18,7 +18,7 @@ __version__ = "0.2.0"
 #: The public surface: name -> module that defines it.
 _PUBLIC = {
     "Usage": "usage",
-    "price": "estimator",
+    "price": "pricing",
     "estimate": "estimator",
     "compare": "estimator",
     "trim_saving": "estimator",
@@ -56,7 +56,8 @@ __all__ = ["__version__", *_PUBLIC]
 if TYPE_CHECKING:
     from .counting import count_message_tokens, count_tokens
     from .errors import BadInputError, TokencostError
-    from .estimator import compare, estimate, price, trim_saving
+    from .estimator import compare, estimate, trim_saving
+    from .pricing import price
     from .results import Estimate
     from .registry import Registry, load_registry
     from .usage import Usage

@@ -566,7 +566,7 @@ def _pareto(points: list[FrontierPoint]) -> list[FrontierPoint]:
 def _hosted_costs(vs: Sequence[str], registry, prompt: int, response: int, monthly_requests: Decimal) -> list[HostedCost]:
     if not vs:
         return []
-    from tokencost.estimator import price  # the hosted side is priced by the one per-request path
+    from tokencost.pricing import price  # the hosted side is priced by the one per-request path
     from tokencost.usage import Usage
 
     usage = Usage(input_tokens=prompt, output_tokens=response)
