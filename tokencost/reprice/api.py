@@ -271,10 +271,11 @@ def _reconcile_flag(g: Group, recs: list[dict]) -> str | None:
     """Why billed and repriced differ by more than 1%, when they do (the likely cause, not a proof)."""
     if g.billed_cost is None:
         return None
-    base = max(abs(g.billed_cost), abs(g.total_cost))
-    if base == 0 or abs(g.billed_cost - g.total_cost) <= RECONCILE_TOLERANCE * base:
+    total = g.total_cost or Decimal(0)
+    base = max(abs(g.billed_cost), abs(total))
+    if base == 0 or abs(g.billed_cost - total) <= RECONCILE_TOLERANCE * base:
         return None
-    share = (g.billed_cost - g.total_cost) / base * 100
+    share = (g.billed_cost - total) / base * 100
     causes = []
     if g.unpriced_rows:
         causes.append("rows with no price in force (a missing price period or unknown model)")
@@ -282,7 +283,7 @@ def _reconcile_flag(g: Group, recs: list[dict]) -> str | None:
         causes.append("batch or a flex/priority service tier billed differently")
     if g.cached_tokens or g.cache_write_tokens:
         causes.append("cache accounting (cache reads/writes, TTL)")
-    if g.billed_cost < g.total_cost and not causes:
+    if g.billed_cost < total and not causes:
         causes.append("a discount, credit or negotiated rate")
     if not causes:
         causes.append("a price change not in the registry, or an unlisted surcharge")

@@ -1,0 +1,11 @@
+"""Reprice real traffic: usage exports and logs priced row by row at the price in force that day.
+
+``reprice(sources, ...)`` reads files (eight export formats, detected from content), prices them
+with DuckDB (or Spark) using the registry's price history and the pricing rules as SQL, and
+returns a :class:`Repricing`; ``reprice_frame(df, ...)`` does the same for a DataFrame you have.
+"""
+
+from .api import reprice, reprice_frame
+from .result import Group, Repricing, Unpriced, WhatIf
+
+__all__ = ["Group", "reprice", "reprice_frame", "Repricing", "Unpriced", "WhatIf"]
