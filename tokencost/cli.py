@@ -321,6 +321,9 @@ from .cli_selfhost import breakeven_command, selfhost_command  # noqa: E402 - ne
 
 cli.add_command(selfhost_command)
 cli.add_command(breakeven_command)
+from .cli_reprice import reprice_command  # noqa: E402
+
+cli.add_command(reprice_command)
 
 
 def main() -> None:

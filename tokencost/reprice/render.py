@@ -1,0 +1,128 @@
+"""A repricing as a 100-column table, JSON, or FOCUS-aligned CSV and Parquet."""
+
+from __future__ import annotations
+
+import datetime as dt
+import textwrap
+from decimal import Decimal
+from typing import Any
+
+from ..outputs import money, render_csv, render_json, write_atomic
+from .result import Repricing
+
+WIDTH = 100
+
+
+def _tokens(n: int | None) -> str:
+    if n is None:
+        return "-"
+    for size, suffix in ((10**12, "T"), (10**9, "B"), (10**6, "M"), (10**3, "K")):
+        if abs(n) >= size:
+            return f"{n / size:.1f}{suffix}"
+    return str(n)
+
+
+def _cost(value: Decimal | None) -> str:
+    return "unpriced" if value is None else "$" + money(value, 2 if abs(value) >= 1 else 6)
+
+
+def _fit(cells: list[list[str]], right: list[bool], width: int = WIDTH) -> list[str]:
+    widths = [max(len(row[i]) for row in cells) for i in range(len(cells[0]))]
+    while sum(widths) + 2 * (len(widths) - 1) > width:
+        i = max((i for i in range(len(widths)) if not right[i]), key=lambda i: widths[i], default=None)
+        if i is None or widths[i] <= 8:
+            break
+        widths[i] -= 1
+    out = []
+    for row in cells:
+        parts = []
+        for cell, w, r in zip(row, widths, right):
+            cell = cell if len(cell) <= w else cell[: w - 1] + "~"
+            parts.append(cell.rjust(w) if r else cell.ljust(w))
+        out.append("  ".join(parts).rstrip())
+    return out
+
+
+def render_text(result: Repricing) -> str:
+    """The table people read: groups, total, what-if, unpriced, malformed rows, notes (<= 100 columns)."""
+    billed = result.billed_cost is not None
+    head = [*result.group_by, "requests", "input", "output", "repriced"] + (["billed", "!"] if billed else [])
+    cells = [head]
+    for g in result.groups:
+        row = ["-" if v is None else (v.isoformat() if isinstance(v, (dt.date, dt.datetime)) else str(v))
+               for v in g.key.values()]
+        row += [_tokens(g.requests), _tokens(g.input_tokens), _tokens(g.output_tokens), _cost(g.total_cost)]
+        if billed:
+            row += ["-" if g.billed_cost is None else _cost(g.billed_cost), "!" if g.flag else ""]
+        cells.append(row)
+    right = [False] * len(result.group_by) + [True] * (len(head) - len(result.group_by))
+    lines = _fit(cells, right)
+    lines.insert(1, "-" * min(WIDTH, max(len(line) for line in lines)))
+    lines.append("")
+    lines.append(f"Total repriced: {_cost(result.total_cost)} USD over {result.rows:,} rows"
+                 + (f"; billed {_cost(result.billed_cost)}" if billed else ""))
+    for w in result.what_if:
+        label = " (approximate token counts)" if w.approximate else ""
+        extra = f", {w.unpriced_rows:,} rows not priced" if w.unpriced_rows else ""
+        lines.append(f"What if {w.model} at {w.as_of} prices: {_cost(w.total_cost)}{label}{extra}")
+    wrap = textwrap.TextWrapper(width=WIDTH, subsequent_indent="    ")
+    for g in result.groups:
+        if g.flag:
+            lines.extend(wrap.wrap(f"! {', '.join(str(v) for v in g.key.values())}: {g.flag}"))
+    if result.unpriced:
+        lines.append("Unpriced (not counted in the total):")
+        for u in result.unpriced:
+            lines.extend(wrap.wrap(f"  {u.model}: {u.rows:,} rows, {_tokens(u.input_tokens)} input / "
+                                   f"{_tokens(u.output_tokens)} output tokens - {u.reason}"))
+    if result.malformed:
+        reasons = ", ".join(f"{k} {v:,}" for k, v in result.malformed_by_reason.items())
+        lines.extend(wrap.wrap(f"Malformed rows skipped: {result.malformed:,} ({reasons})"))
+        for file, line, reason in result.malformed_examples[:5]:
+            lines.extend(wrap.wrap(f"  {file}:{line}: {reason}"))
+    for note in result.notes:
+        lines.extend(wrap.wrap(f"Note: {note}"))
+    return "\n".join(lines) + "\n"
+
+
+FOCUS_TYPES = {"ChargePeriodStart": "TIMESTAMP", "ChargePeriodEnd": "TIMESTAMP", "ConsumedQuantity": "BIGINT",
+               "PricingQuantity": "DECIMAL(38,6)", "ListCost": "DECIMAL(38,18)", "BilledCost": "DECIMAL(38,18)",
+               "x_Requests": "BIGINT"}
+
+
+def write_parquet(rows: list[dict[str, Any]], path: str) -> None:
+    """FOCUS rows as Parquet, money as DECIMAL (written by DuckDB)."""
+    import duckdb
+
+    if not rows:
+        rows = [{k: None for k in ("ChargePeriodStart", "ListCost")}]
+    columns = list(rows[0])
+    con = duckdb.connect()
+    try:
+        types = {c: FOCUS_TYPES.get(c, "STRING") for c in columns}
+        con.execute("CREATE TABLE focus (" + ", ".join(f'"{c}" {t}' for c, t in types.items()) + ")")
+        marks = ", ".join("?" for _ in columns)
+        con.executemany(f"INSERT INTO focus VALUES ({marks})",
+                        [[r.get(c) if types[c] != "STRING" or r.get(c) is None else str(r.get(c)) for c in columns]
+                         for r in rows])
+        con.execute("COPY focus TO ? (FORMAT parquet)", [str(path)])
+    finally:
+        con.close()
+
+
+def emit(result: Repricing, fmt: str, output: str | None) -> str | None:
+    """Render ``result``; write it to ``output`` (atomically) or return the text for stdout."""
+    if fmt == "parquet":
+        if not output:
+            raise ValueError("Parquet needs an output file")
+        write_parquet(result.focus_rows(), output)
+        return None
+    if fmt == "json":
+        text = render_json(result.to_dict())
+    elif fmt == "csv":
+        text = render_csv(result.focus_rows())
+    else:
+        text = render_text(result)
+    if output:
+        write_atomic(output, text)
+        return None
+    return text
