@@ -184,7 +184,7 @@ def normalize(rec: dict[str, Any], file: str, line: int) -> tuple:
 
 
 def projection_sql(table: str, available: list[str], columns: dict[str, str] | None = None,
-                   source_file: str = "''", line: str = "CAST(NULL AS BIGINT)") -> str:
+                   source_file: str = "''", line: str = "CAST(NULL AS BIGINT)", quote: str = '"') -> str:
     """SELECT turning a table with canonical (or mapped) columns into engine columns plus ``bad_reason``.
 
     Portable between DuckDB and Spark SQL.  A missing optional column takes its default; a
@@ -196,7 +196,7 @@ def projection_sql(table: str, available: list[str], columns: dict[str, str] | N
 
     def col(ours: str) -> str | None:
         theirs = mapping.get(ours, ours)
-        return theirs if theirs in have else None
+        return quote + theirs.replace(quote, quote * 2) + quote if theirs in have else None
 
     def tokens(name: str) -> str:
         c = col(name)

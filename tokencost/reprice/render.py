@@ -56,6 +56,7 @@ def render_text(result: Repricing) -> str:
             row += ["-" if g.billed_cost is None else _cost(g.billed_cost), "!" if g.flag else ""]
         cells.append(row)
     right = [False] * len(result.group_by) + [True] * (len(head) - len(result.group_by))
+    wrap = textwrap.TextWrapper(width=WIDTH, subsequent_indent="    ")
     lines = _fit(cells, right)
     lines.insert(1, "-" * min(WIDTH, max(len(line) for line in lines)))
     lines.append("")
@@ -65,7 +66,6 @@ def render_text(result: Repricing) -> str:
         label = " (approximate token counts)" if w.approximate else ""
         extra = f", {w.unpriced_rows:,} rows not priced" if w.unpriced_rows else ""
         lines.append(f"What if {w.model} at {w.as_of} prices: {_cost(w.total_cost)}{label}{extra}")
-    wrap = textwrap.TextWrapper(width=WIDTH, subsequent_indent="    ")
     for g in result.groups:
         if g.flag:
             lines.extend(wrap.wrap(f"! {', '.join(str(v) for v in g.key.values())}: {g.flag}"))
@@ -81,7 +81,10 @@ def render_text(result: Repricing) -> str:
             lines.extend(wrap.wrap(f"  {file}:{line}: {reason}"))
     for note in result.notes:
         lines.extend(wrap.wrap(f"Note: {note}"))
-    return "\n".join(lines) + "\n"
+    out = []
+    for line in lines:
+        out.extend(wrap.wrap(line) if len(line) > WIDTH else [line])
+    return "\n".join(out) + "\n"
 
 
 FOCUS_TYPES = {"ChargePeriodStart": "TIMESTAMP", "ChargePeriodEnd": "TIMESTAMP", "ConsumedQuantity": "BIGINT",

@@ -59,7 +59,7 @@ def expand(sources: list[str] | tuple[str, ...] | str) -> list[Source]:
     for item in sources:
         text = str(item)
         if text == "-":
-            out.append(Source("<stdin>", None))
+            out.append(Source("<stdin>", _spool_stdin()))
             continue
         path = Path(text).expanduser()
         if path.is_dir():
@@ -77,6 +77,20 @@ def expand(sources: list[str] | tuple[str, ...] | str) -> list[Source]:
     if not out:
         raise BadInputError("no usage files found in the sources given")
     return out
+
+
+def _spool_stdin() -> Path:
+    """Standard input copied once to a temporary file, so it can be sniffed and then read."""
+    import shutil
+    import tempfile
+
+    fd, name = tempfile.mkstemp(prefix="tokencost-stdin-")
+    with os.fdopen(fd, "wb") as out:
+        shutil.copyfileobj(sys.stdin.buffer, out, 1 << 20)
+    import atexit
+
+    atexit.register(lambda: Path(name).unlink(missing_ok=True))
+    return Path(name)
 
 
 def detect_record(rec: Any) -> str:
