@@ -187,3 +187,16 @@ def test_reprice_frame_pandas_equals_file(tmp_path):
 
     frame = pd.read_csv(EXAMPLES / "canonical.csv", dtype=str)
     assert reprice_frame(frame, registry=REGISTRY).total_cost == run(EXAMPLES / "canonical.csv").total_cost
+
+
+def test_reprice_frame_duckdb_relation():
+    import duckdb
+
+    from tokencost.reprice import reprice_frame
+
+    con = duckdb.connect()
+    rel = con.sql(f"SELECT * FROM read_csv('{EXAMPLES / 'canonical.csv'}')")
+    result = reprice_frame(rel, registry=REGISTRY, connection=con)
+    assert result.total_cost == run(EXAMPLES / "canonical.csv").total_cost
+    assert result.unpriced[0].model == "in-house-model"
+    assert con.execute("SELECT count(*) FROM duckdb_views() WHERE view_name LIKE '_tc_usage%'").fetchall()[0][0] == 0

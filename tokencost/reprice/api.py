@@ -135,12 +135,13 @@ def reprice(sources: Any, *, what_if: Sequence[str] = (), what_if_as_of: dt.date
 def reprice_frame(frame: Any, *, what_if: Sequence[str] = (), what_if_as_of: dt.date | None = None,
                   group_by: Sequence[str] = ("model",), columns: Sequence[str] | dict[str, str] | None = None,
                   since: dt.date | None = None, until: dt.date | None = None, strict: bool = False,
-                  registry: Registry | None = None) -> Repricing:
+                  registry: Registry | None = None, connection: Any = None) -> Repricing:
     """Reprice a DataFrame you already have: pandas, a DuckDB relation or a Spark DataFrame.
 
     It needs the canonical columns (``timestamp, model, input_tokens, output_tokens`` and any of
     the optional ones), or ``columns`` mapping ours to yours.  A Spark DataFrame is priced by
-    Spark where it lives; the others by DuckDB.
+    Spark where it lives; the others by DuckDB (a relation on its own ``connection``, default
+    DuckDB's default connection, where a few ``_tc_*`` temporary tables are created).
     """
     group_by = _check_groups(group_by)
     registry = registry or load_registry()
@@ -152,14 +153,22 @@ def reprice_frame(frame: Any, *, what_if: Sequence[str] = (), what_if_as_of: dt.
     else:
         from .duck import DuckEngine
 
-        con = getattr(frame, "_tokencost_connection", None)
-        eng = DuckEngine(connection=con) if con is not None else DuckEngine()
-        if hasattr(frame, "create_view") and con is None:
-            raise BadInputError("pass a DuckDB relation made on a connection you give as "
-                                "relation._tokencost_connection, or convert it with .df() first")
-    eng.add_frame(frame, parse_columns(columns))
-    eng.finish_usage()
-    return _run(eng, registry, problems, what_if, what_if_as_of, group_by, since, until, strict)
+        if hasattr(frame, "create_view"):  # a DuckDB relation: price it on its own connection
+            import duckdb
+
+            eng = DuckEngine(connection=connection or duckdb.default_connection())
+        else:
+            eng = DuckEngine()
+    try:
+        eng.add_frame(frame, parse_columns(columns))
+        eng.finish_usage()
+        return _run(eng, registry, problems, what_if, what_if_as_of, group_by, since, until, strict)
+    except Exception as exc:
+        if "_tc_frame" in str(exc) and "does not exist" in str(exc):
+            raise BadInputError("the DuckDB relation lives on another connection: pass it as connection=") from None
+        raise
+    finally:
+        eng.close()
 
 
 def _check_groups(group_by: Sequence[str]) -> tuple[str, ...]:
@@ -173,7 +182,7 @@ def _check_groups(group_by: Sequence[str]) -> tuple[str, ...]:
 
 
 def _mapping(eng: Any, registry: Registry) -> tuple[list[tuple[str, str, str | None]], dict[tuple[str, str], str]]:
-    _, pairs = eng.rows("SELECT DISTINCT model, COALESCE(provider, '') FROM usage WHERE bad_reason IS NULL")
+    _, pairs = eng.rows("SELECT DISTINCT model, COALESCE(provider, '') FROM _tc_usage WHERE bad_reason IS NULL")
     mapping, reasons = [], {}
     for model, provider in pairs:
         if model is None:
@@ -225,7 +234,7 @@ def _run(eng: Any, registry: Registry, problems: Problems, what_if: Sequence[str
 
 
 def _bad_examples(eng: Any, since, until) -> list[tuple[str, int, str]]:
-    _, rows = eng.rows("SELECT source_file, line, bad_reason FROM usage WHERE bad_reason IS NOT NULL "
+    _, rows = eng.rows("SELECT source_file, line, bad_reason FROM _tc_usage WHERE bad_reason IS NOT NULL "
                        "ORDER BY source_file, line LIMIT 20")
     return [(f or "(table)", int(n or 0), r) for f, n, r in rows]
 
@@ -372,7 +381,7 @@ def _what_if(eng: Any, registry: Registry, target: str, as_of: dt.date | None, m
         CAST(FLOOR(cache_write_1h_tokens * r) AS BIGINT) AS cache_write_1h_tokens,
         CAST(ROUND(output_tokens * r) AS BIGINT) AS output_tokens,
         CAST(ROUND(reasoning_tokens * r) AS BIGINT) AS reasoning_tokens
-      FROM (SELECT *, CASE {ratio_cases} ELSE CAST(1 AS DECIMAL(12,6)) END AS r FROM usage WHERE bad_reason IS NULL) s)"""
+      FROM (SELECT *, CASE {ratio_cases} ELSE CAST(1 AS DECIMAL(12,6)) END AS r FROM _tc_usage WHERE bad_reason IS NULL) s)"""
     names, result = eng.rows(aggregate_sql(n_bands, (), since, until, usage=view))
     recs = [dict(zip(names, r)) for r in result]
     total = sum((r["repriced_cost"] for r in recs if r["priced"]), Decimal(0))

@@ -20,14 +20,16 @@ class DuckEngine:
         import duckdb
 
         self.duckdb = duckdb
+        self.owned = connection is None
         self.con = connection or duckdb.connect()
-        self.temp_directory = temp_directory or os.path.join(tempfile.gettempdir(), "tokencost-duckdb")
-        self.con.execute(f"SET memory_limit = '{memory_limit}'")
-        self.con.execute(f"SET temp_directory = '{self.temp_directory}'")
-        self.con.execute(f"SET threads = {int(threads or os.cpu_count() or 1)}")
+        if self.owned:  # a caller's connection keeps its own limits
+            self.temp_directory = temp_directory or os.path.join(tempfile.gettempdir(), "tokencost-duckdb")
+            self.con.execute(f"SET memory_limit = '{memory_limit}'")
+            self.con.execute(f"SET temp_directory = '{self.temp_directory}'")
+            self.con.execute(f"SET threads = {int(threads or os.cpu_count() or 1)}")
         self.con.execute("SET TimeZone = 'UTC'")
         self.parts: list[str] = []
-        self.con.execute("CREATE OR REPLACE TEMP TABLE usage_py ("
+        self.con.execute("CREATE OR REPLACE TEMP TABLE _tc_usage_py ("
                          + ", ".join(f"{n} {t}" for n, t in COLUMNS) + ", bad_reason STRING)")
 
     # -- usage ---------------------------------------------------------------------------------
@@ -43,7 +45,7 @@ class DuckEngine:
         frame = frame.where(frame.notna(), None)
         self.con.register("_chunk", frame)
         casts = ", ".join(f"CAST({n} AS {t})" for n, t in COLUMNS)
-        self.con.execute(f"INSERT INTO usage_py SELECT {casts}, CAST(NULL AS STRING) FROM _chunk")
+        self.con.execute(f"INSERT INTO _tc_usage_py SELECT {casts}, CAST(NULL AS STRING) FROM _chunk")
         self.con.unregister("_chunk")
 
     def add_parquet(self, paths: list[str], columns: dict[str, str]) -> None:
@@ -51,44 +53,43 @@ class DuckEngine:
         scan = f"read_parquet({files}, filename = true, file_row_number = true, union_by_name = true)"
         available = [r[0] for r in self.con.execute(f"DESCRIBE SELECT * FROM {scan}").fetchall()]
         missing_required(available, columns, paths[0] if len(paths) == 1 else f"{len(paths)} Parquet files")
-        view = f"usage_pq{len(self.parts)}"
+        view = f"_tc_usage_pq{len(self.parts)}"
         self.con.execute(f"CREATE OR REPLACE TEMP VIEW {view} AS "
                          + projection_sql(scan, available, columns, "filename", "file_row_number + 1"))
         self.parts.append(view)
 
     def add_frame(self, frame: Any, columns: dict[str, str]) -> None:
         """A pandas DataFrame or DuckDB relation with canonical (or mapped) columns."""
-        name = f"_user_frame{len(self.parts)}"
-        if hasattr(frame, "create_view") and hasattr(frame, "columns"):  # a DuckDB relation
-            rel = frame
+        name = f"_tc_frame{len(self.parts)}"
+        if hasattr(frame, "create_view") and hasattr(frame, "columns"):  # a DuckDB relation, on its connection
+            frame.create_view(name, replace=True)
         else:
-            rel = self.con.from_df(frame)
-        self.con.register(name, rel) if not hasattr(rel, "create_view") else rel.create_view(name, replace=True)
-        available = list(rel.columns)
+            self.con.register(name, frame)
+        available = list(frame.columns)
         missing_required(available, columns, "the DataFrame")
-        view = f"usage_df{len(self.parts)}"
+        view = f"_tc_usage_df{len(self.parts)}"
         self.con.execute(f"CREATE OR REPLACE TEMP VIEW {view} AS "
                          + projection_sql(name, available, columns, "'<DataFrame>'", "CAST(NULL AS BIGINT)"))
         self.parts.append(view)
 
     def finish_usage(self) -> None:
         cols = ", ".join([n for n, _ in COLUMNS] + ["bad_reason"])
-        union = " UNION ALL ".join([f"SELECT {cols} FROM usage_py"] + [f"SELECT {cols} FROM {v}" for v in self.parts])
-        self.con.execute(f"CREATE OR REPLACE TEMP VIEW usage AS {union}")
+        union = " UNION ALL ".join([f"SELECT {cols} FROM _tc_usage_py"] + [f"SELECT {cols} FROM {v}" for v in self.parts])
+        self.con.execute(f"CREATE OR REPLACE TEMP VIEW _tc_usage AS {union}")
 
     # -- lookup tables -------------------------------------------------------------------------
     def set_prices(self, rows: list, n_bands: int) -> None:
         cols = price_columns(n_bands)
-        self.con.execute("CREATE OR REPLACE TEMP TABLE prices (" + ", ".join(f"{n} {t}" for n, t in cols) + ")")
+        self.con.execute("CREATE OR REPLACE TEMP TABLE _tc_prices (" + ", ".join(f"{n} {t}" for n, t in cols) + ")")
         records = flat_records(rows, n_bands)
         if records:
             marks = ", ".join("?" for _ in cols)
-            self.con.executemany(f"INSERT INTO prices VALUES ({marks})", [list(r) for r in records])
+            self.con.executemany(f"INSERT INTO _tc_prices VALUES ({marks})", [list(r) for r in records])
 
     def set_mapping(self, pairs: list[tuple[str, str, str | None]]) -> None:
-        self.con.execute("CREATE OR REPLACE TEMP TABLE model_map (raw_model STRING, raw_provider STRING, model_key STRING)")
+        self.con.execute("CREATE OR REPLACE TEMP TABLE _tc_model_map (raw_model STRING, raw_provider STRING, model_key STRING)")
         if pairs:
-            self.con.executemany("INSERT INTO model_map VALUES (?, ?, ?)", [list(p) for p in pairs])
+            self.con.executemany("INSERT INTO _tc_model_map VALUES (?, ?, ?)", [list(p) for p in pairs])
 
     # -- queries -------------------------------------------------------------------------------
     def rows(self, sql: str) -> tuple[list[str], list[tuple]]:
@@ -97,4 +98,8 @@ class DuckEngine:
         return names, cur.fetchall()
 
     def close(self) -> None:
-        self.con.close()
+        if self.owned:
+            self.con.close()
+        else:
+            for name in ("_tc_usage", *self.parts):
+                self.con.execute(f"DROP VIEW IF EXISTS {name}")

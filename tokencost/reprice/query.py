@@ -34,7 +34,7 @@ def where_clause(since: dt.date | None, until: dt.date | None) -> str:
 
 
 def aggregate_sql(n_bands: int, group_by: tuple[str, ...], since: dt.date | None, until: dt.date | None,
-                  usage: str = "usage", prices: str = "prices", mapping: str = "model_map") -> str:
+                  usage: str = "_tc_usage", prices: str = "_tc_prices", mapping: str = "_tc_model_map") -> str:
     groups = [f"{group_expr(g)} AS g_{g}" for g in group_by]
     keys = [f"g_{g}" for g in group_by] + ["model", "provider", "model_key", "batch", "service_tier", "priced",
                                            "bad_reason"]

@@ -82,10 +82,10 @@ class SparkEngine:
         self._view(frame, columns, "'<DataFrame>'")
 
     def _view(self, df: Any, columns: dict[str, str], source_file: str) -> None:
-        raw = f"_raw{len(self.parts)}"
+        raw = f"_tc_raw{len(self.parts)}"
         df.createOrReplaceTempView(raw)
         available = list(df.columns)
-        view = f"_usage{len(self.parts)}"
+        view = f"_tc_usage{len(self.parts)}"
         self.spark.sql(projection_sql(raw, available, columns, source_file, "CAST(NULL AS BIGINT)", quote="`")
                        ).createOrReplaceTempView(view)
         self.parts.append(view)
@@ -95,24 +95,24 @@ class SparkEngine:
         schema = _schema(list(COLUMNS))
         rows = [tuple(_to_spark(v) for v in r) for r in self.rows_in]
         base = self.spark.createDataFrame(rows, schema)
-        base.createOrReplaceTempView("_usage_py")
-        selects = [f"SELECT {', '.join(cols)}, CAST(NULL AS STRING) AS bad_reason FROM _usage_py"]
+        base.createOrReplaceTempView("_tc_usage_py")
+        selects = [f"SELECT {', '.join(cols)}, CAST(NULL AS STRING) AS bad_reason FROM _tc_usage_py"]
         selects += [f"SELECT {', '.join(cols)}, bad_reason FROM {v}" for v in self.parts]
-        self.spark.sql(" UNION ALL ".join(selects)).createOrReplaceTempView("usage")
+        self.spark.sql(" UNION ALL ".join(selects)).createOrReplaceTempView("_tc_usage")
 
     def set_prices(self, rows: list, n_bands: int) -> None:
         from pyspark.sql.functions import broadcast
 
         cols = price_columns(n_bands)
         df = self.spark.createDataFrame([tuple(r) for r in flat_records(rows, n_bands)], _schema(cols))
-        broadcast(df).createOrReplaceTempView("prices")
+        broadcast(df).createOrReplaceTempView("_tc_prices")
 
     def set_mapping(self, pairs: list[tuple[str, str, str | None]]) -> None:
         from pyspark.sql.functions import broadcast
 
         cols = [("raw_model", "STRING"), ("raw_provider", "STRING"), ("model_key", "STRING")]
         broadcast(self.spark.createDataFrame([tuple(p) for p in pairs], _schema(cols))).createOrReplaceTempView(
-            "model_map")
+            "_tc_model_map")
 
     def rows(self, sql: str) -> tuple[list[str], list[tuple]]:
         df = self.spark.sql(sql)
