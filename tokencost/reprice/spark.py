@@ -22,7 +22,7 @@ SESSION_CONF = {
 }
 
 
-def spark_session(master: str = "local[2]", app_name: str = "tokencost-reprice"):
+def spark_session(master: str = "local[*]", app_name: str = "tokencost-reprice"):
     """A local SparkSession set up for exact money (tests and ``--engine spark`` without a cluster)."""
     from pyspark.sql import SparkSession
 
