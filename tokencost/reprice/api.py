@@ -109,14 +109,15 @@ def _bad(problems: Problems, strict: bool, file: str, line: int, reason: str) ->
 
 
 def reprice(sources: Any, *, what_if: Sequence[str] = (), what_if_as_of: dt.date | None = None,
-            group_by: Sequence[str] = ("model",), engine: str | Any = "duckdb", input_format: str = "auto",
+            what_if_selfhost: Sequence[str] = (), group_by: Sequence[str] = ("model",), engine: str | Any = "duckdb", input_format: str = "auto",
             columns: Sequence[str] | dict[str, str] | None = None, since: dt.date | None = None,
             until: dt.date | None = None, strict: bool = False, registry: Registry | None = None,
             memory_limit: str | None = None, temp_directory: str | None = None, threads: int | None = None,
             progress: Callable[[int], None] | None = None) -> Repricing:
     """Price every usage row in ``sources`` (files, folders, globs, ``"-"``) at its day's prices.
 
-    ``what_if`` models price the same traffic at ``what_if_as_of`` (default today).  Rows whose
+    ``what_if`` models price the same traffic at ``what_if_as_of`` (default today);
+    ``what_if_selfhost`` (``"MODEL@GPU"``) on a self-hosted deployment sized from the traffic.  Rows whose
     model cannot be resolved or priced are listed in ``unpriced``, never counted as $0; with
     ``strict`` they (and malformed rows) raise :class:`~tokencost.errors.BadInputError`.
     """
@@ -126,7 +127,8 @@ def reprice(sources: Any, *, what_if: Sequence[str] = (), what_if_as_of: dt.date
     eng = _engine(engine, memory_limit=memory_limit, temp_directory=temp_directory, threads=threads)
     try:
         load_sources(eng, sources, input_format, parse_columns(columns), problems, strict, progress)
-        return _run(eng, registry, problems, what_if, what_if_as_of, group_by, since, until, strict)
+        return _run(eng, registry, problems, what_if, what_if_as_of, group_by, since, until, strict,
+                    what_if_selfhost)
     finally:
         if isinstance(engine, str):
             eng.close()
@@ -195,7 +197,8 @@ def _mapping(eng: Any, registry: Registry) -> tuple[list[tuple[str, str, str | N
 
 
 def _run(eng: Any, registry: Registry, problems: Problems, what_if: Sequence[str], what_if_as_of: dt.date | None,
-         group_by: tuple[str, ...], since: dt.date | None, until: dt.date | None, strict: bool) -> Repricing:
+         group_by: tuple[str, ...], since: dt.date | None, until: dt.date | None, strict: bool,
+         what_if_selfhost: Sequence[str] = ()) -> Repricing:
     mapping, reasons = _mapping(eng, registry)
     keys = sorted({k for _, _, k in mapping if k})
     rows = build_price_rows(registry, keys)
@@ -226,6 +229,10 @@ def _run(eng: Any, registry: Registry, problems: Problems, what_if: Sequence[str
     billed = sum(billed_vals, Decimal(0)) if billed_vals else None
     notes = list(problems.notes) + _notes(priced_rows, rows)
     whatifs = [_what_if(eng, registry, m, what_if_as_of, mapping, since, until) for m in what_if]
+    if what_if_selfhost:
+        from .selfhost_whatif import what_if_selfhost as selfhost
+
+        whatifs += [selfhost(eng, registry, spec, mapping, since, until) for spec in what_if_selfhost]
     return Repricing(
         total_cost=total, billed_cost=billed, groups=groups, what_if=whatifs, unpriced=unpriced,
         malformed=problems.count, malformed_by_reason=problems.by_reason,
@@ -249,6 +256,9 @@ def _groups(recs: list[dict], group_by: tuple[str, ...]) -> list[Group]:
         a["first"] = min(filter(None, [a["first"], r["first_ts"]]), default=None)
         a["last"] = max(filter(None, [a["last"], r["last_ts"]]), default=None)
         a["billed_rows"] += r["billed_rows"]
+        a["cost_only"] = a.get("cost_only", 0) + (r["cost_only_rows"] or 0)
+        if r["priced"]:
+            a["repriced_billed"] = a.get("repriced_billed", Decimal(0)) + (r["repriced_billed"] or 0)
         for s in SUMS:
             if s.endswith("cost") and not r["priced"] and s != "cost":
                 continue
@@ -265,7 +275,9 @@ def _groups(recs: list[dict], group_by: tuple[str, ...]) -> list[Group]:
                   cache_read_cost=a["cache_read_cost"], cache_write_cost=a["cache_write_cost"],
                   output_cost=a["output_cost"], total_cost=a["repriced_cost"] if a["unpriced_rows"] < a["rows"] else None,
                   billed_cost=billed,
-                  first=a["first"], last=a["last"], unpriced_rows=a["unpriced_rows"])
+                  first=a["first"], last=a["last"], unpriced_rows=a["unpriced_rows"],
+                  repriced_of_billed=(None if not a["billed_rows"] else a["repriced_cost"] if a["cost_only"]
+                                      else a.get("repriced_billed")))
         g.flag = _reconcile_flag(g, [r for r in recs if tuple(r[f"g_{x}"] for x in group_by) == key])
         out.append(g)
     out.sort(key=lambda g: (g.total_cost is None, -(g.total_cost or 0), [str(v) for v in g.key.values()]))
@@ -280,7 +292,7 @@ def _reconcile_flag(g: Group, recs: list[dict]) -> str | None:
     """Why billed and repriced differ by more than 1%, when they do (the likely cause, not a proof)."""
     if g.billed_cost is None:
         return None
-    total = g.total_cost or Decimal(0)
+    total = g.repriced_of_billed or Decimal(0)
     base = max(abs(g.billed_cost), abs(total))
     if base == 0 or abs(g.billed_cost - total) <= RECONCILE_TOLERANCE * base:
         return None

@@ -47,6 +47,8 @@ SELECT {', '.join(keys)},
   COUNT(*) AS rows_,
   {sums},
   COUNT(cost) AS billed_rows,
+  SUM(CASE WHEN cost IS NOT NULL THEN repriced_cost END) AS repriced_billed,
+  SUM(CASE WHEN cost IS NOT NULL AND input_tokens = 0 AND output_tokens = 0 THEN 1 ELSE 0 END) AS cost_only_rows,
   MIN(ts) AS first_ts, MAX(ts) AS last_ts,
   {approx} AS tier_approx_rows
 FROM (

@@ -66,6 +66,8 @@ def render_text(result: Repricing) -> str:
         label = " (approximate token counts)" if w.approximate else ""
         extra = f", {w.unpriced_rows:,} rows not priced" if w.unpriced_rows else ""
         lines.append(f"What if {w.model} at {w.as_of} prices: {_cost(w.total_cost)}{label}{extra}")
+        if w.model.startswith("selfhost:"):
+            lines.append("    " + w.basis)
     for g in result.groups:
         if g.flag:
             lines.extend(wrap.wrap(f"! {', '.join(str(v) for v in g.key.values())}: {g.flag}"))

@@ -32,6 +32,8 @@ class Group:
     first: dt.datetime | None
     last: dt.datetime | None
     unpriced_rows: int = 0
+    #: repriced cost of the rows that carry a billed cost (what ``billed_cost`` is compared with)
+    repriced_of_billed: Decimal | None = None
     flag: str | None = None
 
 
