@@ -105,6 +105,8 @@ class Repricing:
         """Rows with FOCUS-aligned column names (https://focus.finops.org), one per group."""
         out = []
         for g in self.groups:
+            if g.total_cost is None:
+                continue  # nothing priced: listed below as unpriced, never as a $0 charge
             key = g.key
             model = key.get("model")
             tokens = g.input_tokens + g.output_tokens
@@ -120,6 +122,17 @@ class Repricing:
                 if name != "model":
                     row[f"x_{name}"] = value
             row["x_Requests"] = g.requests
+            row["x_UnpricedRows"] = g.unpriced_rows
+            row["x_Unpriced"] = None
+            out.append(row)
+        keys = [k for k in (out[0] if out else {}) if k.startswith("x_") and k not in ("x_Requests",)]
+        for u in self.unpriced:
+            row = {"ChargePeriodStart": None, "ChargePeriodEnd": None, "ProviderName": u.provider,
+                   "ResourceId": u.model, "ChargeCategory": "Usage", "ChargeDescription": "not priced",
+                   "ConsumedQuantity": u.input_tokens + u.output_tokens, "ConsumedUnit": "Tokens",
+                   "PricingUnit": "1M Tokens", "PricingQuantity": None, "ListCost": None, "BilledCost": None,
+                   "BillingCurrency": "USD", **{k: None for k in keys}, "x_Requests": None,
+                   "x_UnpricedRows": u.rows, "x_Unpriced": u.reason}
             out.append(row)
         return out
 
