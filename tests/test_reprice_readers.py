@@ -200,3 +200,18 @@ def test_reprice_frame_duckdb_relation():
     assert result.total_cost == run(EXAMPLES / "canonical.csv").total_cost
     assert result.unpriced[0].model == "in-house-model"
     assert con.execute("SELECT count(*) FROM duckdb_views() WHERE view_name LIKE '_tc_usage%'").fetchall()[0][0] == 0
+
+
+def test_malformed_csv_rows_found_by_line(tmp_path):
+    path = tmp_path / "bad.csv"
+    path.write_text("when,engine,prompt,completion\n2026-10-01T00:00:00Z,gpt-4o,10,5\n"
+                    "2026-10-01T00:00:00+02:00,gpt-4o,10,5\n2026-10-01,gpt-4o,-3,5\nnot a date,gpt-4o,1,1\n"
+                    "1790812800,gpt-4o,10,5\n")
+    cols = ["timestamp=when", "model=engine", "input_tokens=prompt", "output_tokens=completion"]
+    result = reprice([str(path)], registry=REGISTRY, columns=cols, group_by=("day",))
+    assert result.rows == 3 and result.malformed == 2
+    assert [(n, r.split(":")[0]) for _, n, r in result.malformed_examples] == [(4, "negative tokens"),
+                                                                                (5, "bad timestamp")]
+    # offsets honoured (+02:00 is the previous UTC day), epoch seconds read
+    days = {str(g.key["day"]): g.rows for g in result.groups}
+    assert days["2026-09-30"] == 1 and sum(days.values()) == 3

@@ -56,6 +56,7 @@ def load_sources(eng: Any, sources: Any, input_format: str, columns: dict[str, s
     """Read every source into the engine: Parquet natively, everything else through the readers."""
     if input_format != "auto":
         reader(input_format)  # unknown format: error before reading anything
+    eng.column_map = columns
     parquet: list[str] = []
     chunk: list[tuple] = []
     for src in expand(sources):
@@ -71,6 +72,9 @@ def load_sources(eng: Any, sources: Any, input_format: str, columns: dict[str, s
         fmt = fmt if input_format == "auto" else input_format
         if fmt != "canonical" and columns:
             problems.note(f"column mappings apply to canonical files only; ignored for {src.name} ({fmt})")
+        if fmt == "canonical" and container == "csv" and hasattr(eng, "add_csv"):
+            eng.add_csv(str(src.path), columns, src.is_gzip)
+            continue
         if fmt == "canonical" and container == "csv" and columns:
             with src.open_text() as fh:
                 header = next(iter(__import__("csv").reader(fh)), [])
@@ -184,7 +188,7 @@ def _check_groups(group_by: Sequence[str]) -> tuple[str, ...]:
 
 
 def _mapping(eng: Any, registry: Registry) -> tuple[list[tuple[str, str, str | None]], dict[tuple[str, str], str]]:
-    _, pairs = eng.rows("SELECT DISTINCT model, COALESCE(provider, '') FROM _tc_usage WHERE bad_reason IS NULL")
+    _, pairs = eng.rows("SELECT DISTINCT model, COALESCE(provider, '') FROM _tc_usage")  # only 2 columns read
     mapping, reasons = [], {}
     for model, provider in pairs:
         if model is None:
@@ -206,7 +210,7 @@ def _run(eng: Any, registry: Registry, problems: Problems, what_if: Sequence[str
     eng.set_prices(rows, n_bands)
     eng.set_mapping(mapping)
     names, result = eng.rows(aggregate_sql(n_bands, group_by, since, until))
-    recs = [dict(zip(names, r)) for r in result]
+    recs = _with_keys([dict(zip(names, r)) for r in result], mapping)
 
     good = [r for r in recs if r["bad_reason"] is None]
     for r in recs:
@@ -240,10 +244,43 @@ def _run(eng: Any, registry: Registry, problems: Problems, what_if: Sequence[str
         rows=sum(r["rows_"] for r in good), engine=eng.name, notes=notes)
 
 
+def _with_keys(recs: list[dict], mapping: list[tuple[str, str, str | None]]) -> list[dict]:
+    """Add each row group's registry key, and the ``model``/``provider`` group values drawn from it."""
+    keys = {(m, p): k for m, p, k in mapping}
+    for r in recs:
+        key = keys.get((r["model"], r["provider"] or ""))
+        r["model_key"] = key
+        r["g_model"] = key or r["model"]
+        r["g_provider"] = key.split(":")[0] if key else r["provider"]
+    return recs
+
+
 def _bad_examples(eng: Any, since, until) -> list[tuple[str, int, str]]:
     _, rows = eng.rows("SELECT source_file, line, bad_reason FROM _tc_usage WHERE bad_reason IS NOT NULL "
                        "ORDER BY source_file, line LIMIT 20")
-    return [(f or "(table)", int(n or 0), r) for f, n, r in rows]
+    out: list[tuple[str, int, str]] = []
+    for file in dict.fromkeys(f for f, n, _ in rows if n is None and f and f != "<DataFrame>"):
+        out.extend(_locate(file, getattr(eng, "column_map", {})))  # a CSV the engine read: find the lines
+    out.extend((f or "(table)", int(n), r) for f, n, r in rows if n is not None or not f or f == "<DataFrame>")
+    return out[:20]
+
+
+def _locate(file: str, columns: dict[str, str]) -> list[tuple[str, int, str]]:
+    """The first malformed lines of a canonical CSV, with the reader's reasons."""
+    from pathlib import Path
+
+    from .sources import Source
+
+    src = Source(file, Path(file))
+    found = []
+    for line, rec in reader("canonical")(records(src, "csv"), columns):
+        try:
+            normalize(rec, file, line)
+        except Malformed as exc:
+            found.append((file, line, str(exc)))
+            if len(found) >= 20:
+                break
+    return found
 
 
 def _groups(recs: list[dict], group_by: tuple[str, ...]) -> list[Group]:

@@ -184,7 +184,8 @@ def normalize(rec: dict[str, Any], file: str, line: int) -> tuple:
 
 
 def projection_sql(table: str, available: list[str], columns: dict[str, str] | None = None,
-                   source_file: str = "''", line: str = "CAST(NULL AS BIGINT)", quote: str = '"') -> str:
+                   source_file: str = "''", line: str = "CAST(NULL AS BIGINT)", dialect: str = "duckdb",
+                   types: dict[str, str] | None = None) -> str:
     """SELECT turning a table with canonical (or mapped) columns into engine columns plus ``bad_reason``.
 
     Portable between DuckDB and Spark SQL.  A missing optional column takes its default; a
@@ -193,6 +194,7 @@ def projection_sql(table: str, available: list[str], columns: dict[str, str] | N
     """
     mapping = dict(columns or {})
     have = set(available)
+    quote = "`" if dialect == "spark" else '"'
 
     def col(ours: str) -> str | None:
         theirs = mapping.get(ours, ours)
@@ -207,6 +209,16 @@ def projection_sql(table: str, available: list[str], columns: dict[str, str] | N
         return "CAST(NULL AS STRING)" if c is None else f"NULLIF(TRIM(CAST({c} AS STRING)), '')"
 
     ts = col("timestamp")
+    ts_type = (types or {}).get(mapping.get("timestamp", "timestamp"), "").upper()
+    if ts is not None and (ts_type.startswith("TIMESTAMP") or ts_type == "DATE"):
+        ts_expr = f"CAST({ts} AS TIMESTAMP)"  # typed already (DuckDB session zone UTC)
+    elif ts is not None:
+        seconds = f"TRY_CAST(CAST({ts} AS STRING) AS DOUBLE)"
+        seconds = f"(CASE WHEN {seconds} > 100000000000 THEN {seconds} / 1000 ELSE {seconds} END)"
+        if dialect == "spark":  # TIMESTAMP is zone-aware in Spark (session zone UTC): offsets are honoured
+            ts_expr = f"COALESCE(TIMESTAMP_SECONDS({seconds}), TRY_CAST({ts} AS TIMESTAMP))"
+        else:  # DuckDB's TIMESTAMP cast drops offsets; TIMESTAMPTZ honours them (session zone UTC)
+            ts_expr = f"CAST(COALESCE(to_timestamp({seconds}), TRY_CAST({ts} AS TIMESTAMPTZ)) AS TIMESTAMP)"
     tier = text("service_tier")
     standard = ", ".join(f"'{t}'" for t in sorted(STANDARD_TIERS))
     batch_col = col("batch")
@@ -231,7 +243,7 @@ SELECT *,
   END AS bad_reason
 FROM (
   SELECT
-    {"CAST(NULL AS TIMESTAMP)" if ts is None else f"TRY_CAST({ts} AS TIMESTAMP)"} AS ts,
+    {"CAST(NULL AS TIMESTAMP)" if ts is None else ts_expr} AS ts,
     {text("model")} AS model,
     LOWER({text("provider")}) AS provider,
     {tokens("input_tokens")} AS input_tokens,

@@ -8,6 +8,7 @@ from typing import Any
 
 from .canonical import COLUMNS, missing_required, projection_sql
 from .pricetable import flat_records, price_columns
+from .rules import lookup_sql
 
 
 class DuckEngine:
@@ -51,11 +52,25 @@ class DuckEngine:
     def add_parquet(self, paths: list[str], columns: dict[str, str]) -> None:
         files = "[" + ", ".join("'" + p.replace("'", "''") + "'" for p in paths) + "]"
         scan = f"read_parquet({files}, filename = true, file_row_number = true, union_by_name = true)"
-        available = [r[0] for r in self.con.execute(f"DESCRIBE SELECT * FROM {scan}").fetchall()]
+        described = self.con.execute(f"DESCRIBE SELECT * FROM {scan}").fetchall()
+        available = [r[0] for r in described]
         missing_required(available, columns, paths[0] if len(paths) == 1 else f"{len(paths)} Parquet files")
         view = f"_tc_usage_pq{len(self.parts)}"
         self.con.execute(f"CREATE OR REPLACE TEMP VIEW {view} AS "
-                         + projection_sql(scan, available, columns, "filename", "file_row_number + 1"))
+                         + projection_sql(scan, available, columns, "filename", "file_row_number + 1",
+                                          types={r[0]: str(r[1]) for r in described}))
+        self.parts.append(view)
+
+    def add_csv(self, path: str, columns: dict[str, str], gzip: bool) -> None:
+        """A canonical CSV read by DuckDB itself (typed and validated in SQL; lines found on demand)."""
+        quoted = "'" + path.replace("'", "''") + "'"
+        scan = (f"read_csv({quoted}, header = true, all_varchar = true, filename = true"
+                + (", compression = 'gzip'" if gzip else "") + ")")
+        available = [r[0] for r in self.con.execute(f"DESCRIBE SELECT * FROM {scan}").fetchall()]
+        missing_required([a for a in available if a != "filename"], columns, path)
+        view = f"_tc_usage_csv{len(self.parts)}"
+        self.con.execute(f"CREATE OR REPLACE TEMP VIEW {view} AS "
+                         + projection_sql(scan, available, columns, "filename", "CAST(NULL AS BIGINT)"))
         self.parts.append(view)
 
     def add_frame(self, frame: Any, columns: dict[str, str]) -> None:
@@ -65,11 +80,13 @@ class DuckEngine:
             frame.create_view(name, replace=True)
         else:
             self.con.register(name, frame)
-        available = list(frame.columns)
+        described = self.con.execute(f"DESCRIBE SELECT * FROM {name}").fetchall()
+        available = [r[0] for r in described]
         missing_required(available, columns, "the DataFrame")
         view = f"_tc_usage_df{len(self.parts)}"
         self.con.execute(f"CREATE OR REPLACE TEMP VIEW {view} AS "
-                         + projection_sql(name, available, columns, "'<DataFrame>'", "CAST(NULL AS BIGINT)"))
+                         + projection_sql(name, available, columns, "'<DataFrame>'", "CAST(NULL AS BIGINT)",
+                                          types={r[0]: str(r[1]) for r in described}))
         self.parts.append(view)
 
     def finish_usage(self) -> None:
@@ -90,6 +107,7 @@ class DuckEngine:
         self.con.execute("CREATE OR REPLACE TEMP TABLE _tc_model_map (raw_model STRING, raw_provider STRING, model_key STRING)")
         if pairs:
             self.con.executemany("INSERT INTO _tc_model_map VALUES (?, ?, ?)", [list(p) for p in pairs])
+        self.con.execute(f"CREATE OR REPLACE TEMP TABLE _tc_lookup AS {lookup_sql()}")
 
     # -- queries -------------------------------------------------------------------------------
     def rows(self, sql: str) -> tuple[list[str], list[tuple]]:

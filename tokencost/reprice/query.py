@@ -12,13 +12,17 @@ import datetime as dt
 from .rules import priced_select
 
 TIME_GROUPS = {"day": "day", "week": "week", "month": "month", "year": "year", "hour": "hour"}
-COLUMN_GROUPS = {"model": "COALESCE(model_key, model)", "provider": "provider_key", "project": "project", "user": "user_name",
+#: ``model`` and ``provider`` are filled in afterwards from the raw spelling's registry key.
+POST_GROUPS = ("model", "provider")
+COLUMN_GROUPS = {"model": "model", "provider": "provider", "project": "project", "user": "user_name",
                  "service_tier": "service_tier", "batch": "batch", "raw_model": "model"}
 SUMS = ("requests", "input_tokens", "cached_tokens", "cache_write_tokens", "output_tokens", "reasoning_tokens",
         "input_cost", "cache_read_cost", "cache_write_cost", "output_cost", "repriced_cost", "cost")
 
 
-def group_expr(name: str) -> str:
+def group_expr(name: str) -> str | None:
+    if name in POST_GROUPS:
+        return None
     if name in TIME_GROUPS:
         return f"CAST(date_trunc('{TIME_GROUPS[name]}', ts) AS DATE)"
     return COLUMN_GROUPS[name]
@@ -34,11 +38,11 @@ def where_clause(since: dt.date | None, until: dt.date | None) -> str:
 
 
 def aggregate_sql(n_bands: int, group_by: tuple[str, ...], since: dt.date | None, until: dt.date | None,
-                  usage: str = "_tc_usage", prices: str = "_tc_prices", mapping: str = "_tc_model_map") -> str:
-    groups = [f"{group_expr(g)} AS g_{g}" for g in group_by]
-    keys = [f"g_{g}" for g in group_by] + ["model", "provider", "model_key", "batch", "service_tier", "priced",
-                                           "bad_reason"]
-    inner = priced_select(n_bands, f"(SELECT * FROM {usage} WHERE {where_clause(since, until)})", prices, mapping)
+                  usage: str = "_tc_usage", lookup: str = "_tc_lookup") -> str:
+    sql_groups = [g for g in group_by if group_expr(g) is not None]
+    groups = [f"{group_expr(g)} AS g_{g}" for g in sql_groups]
+    keys = [f"g_{g}" for g in sql_groups] + ["model", "provider", "batch", "service_tier", "priced", "bad_reason"]
+    inner = priced_select(n_bands, f"(SELECT * FROM {usage} WHERE {where_clause(since, until)})", lookup)
     approx = ("SUM(CASE WHEN requests > 1 AND tier_hint IS NULL AND b1_above IS NOT NULL THEN 1 ELSE 0 END)"
               if n_bands > 1 else "CAST(0 AS BIGINT)")
     sums = ",\n  ".join(f"SUM({c}) AS {c}" for c in SUMS)
@@ -53,8 +57,7 @@ SELECT {', '.join(keys)},
   {approx} AS tier_approx_rows
 FROM (
   SELECT *, {', '.join(groups) + ',' if groups else ''}
-    (p_key IS NOT NULL) AS priced,
-    SPLIT_PART(model_key, ':', 1) AS provider_key
+    (p_key IS NOT NULL) AS priced
   FROM ({inner}) priced_rows
 ) g
 GROUP BY {', '.join(keys)}

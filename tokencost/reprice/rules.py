@@ -84,20 +84,26 @@ def cost_columns(n_bands: int, tier: str = "tier_ix") -> dict[str, str]:
     }
 
 
-def priced_select(n_bands: int, usage: str, prices: str, mapping: str, extra: str = "") -> str:
-    """SELECT pricing every row of ``usage`` (canonical columns plus ``model_key``) at its timestamp.
+def lookup_sql(prices: str = "_tc_prices", mapping: str = "_tc_model_map") -> str:
+    """The price table keyed by the log's own spellings (small: spellings x price lists)."""
+    return (f"SELECT m.raw_model, m.raw_provider, p.* FROM {mapping} m "
+            f"JOIN {prices} p ON p.p_key = m.model_key")
 
+
+def priced_select(n_bands: int, usage: str, lookup: str) -> str:
+    """SELECT pricing every row of ``usage`` (canonical columns) at its timestamp.
+
+    ``lookup`` is :func:`lookup_sql`'s table: one join on the spelling, the day and the price list.
     Unmatched rows keep NULL costs: the caller lists them as unpriced, never as $0.
     """
     costs = cost_columns(n_bands)
     total = " + ".join(costs)
     return f"""
 WITH joined AS (
-  SELECT u.*, m.model_key, p.*
+  SELECT u.*, p.*
   FROM {usage} u
-  LEFT JOIN {mapping} m ON u.model = m.raw_model AND COALESCE(u.provider, '') = m.raw_provider
-  LEFT JOIN {prices} p
-    ON p.p_key = m.model_key
+  LEFT JOIN {lookup} p
+    ON u.model = p.raw_model AND COALESCE(u.provider, '') = p.raw_provider
    AND p.p_from <= CAST(u.ts AS DATE) AND CAST(u.ts AS DATE) < p.p_to
    AND p.p_batch = u.batch AND p.p_service_tier = COALESCE(u.service_tier, '')
 ), tiered AS (
@@ -105,5 +111,5 @@ WITH joined AS (
 ), costed AS (
   SELECT *, {', '.join(f'{expr} AS {name}' for name, expr in costs.items())} FROM tiered
 )
-SELECT *, ({total}) AS repriced_cost{extra} FROM costed
+SELECT *, ({total}) AS repriced_cost FROM costed
 """

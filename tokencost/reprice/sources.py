@@ -44,6 +44,13 @@ class Source:
         return io.TextIOWrapper(self.open_bytes(), encoding="utf-8-sig", newline="")
 
     @property
+    def is_gzip(self) -> bool:
+        if self.path is None:
+            return False
+        with open(self.path, "rb") as fh:
+            return fh.read(2) == b"\x1f\x8b"
+
+    @property
     def is_parquet(self) -> bool:
         if self.path is None:
             return False

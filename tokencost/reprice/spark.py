@@ -14,6 +14,7 @@ from typing import Any
 
 from .canonical import COLUMNS, missing_required, projection_sql
 from .pricetable import flat_records, price_columns
+from .rules import lookup_sql
 
 SESSION_CONF = {
     "spark.sql.decimalOperations.allowPrecisionLoss": "false",
@@ -86,7 +87,8 @@ class SparkEngine:
         df.createOrReplaceTempView(raw)
         available = list(df.columns)
         view = f"_tc_usage{len(self.parts)}"
-        self.spark.sql(projection_sql(raw, available, columns, source_file, "CAST(NULL AS BIGINT)", quote="`")
+        self.spark.sql(projection_sql(raw, available, columns, source_file, "CAST(NULL AS BIGINT)", dialect="spark",
+                                      types={f.name: f.dataType.simpleString() for f in df.schema.fields})
                        ).createOrReplaceTempView(view)
         self.parts.append(view)
 
@@ -105,14 +107,14 @@ class SparkEngine:
 
         cols = price_columns(n_bands)
         df = self.spark.createDataFrame([tuple(r) for r in flat_records(rows, n_bands)], _schema(cols))
-        broadcast(df).createOrReplaceTempView("_tc_prices")
+        df.createOrReplaceTempView("_tc_prices")
 
     def set_mapping(self, pairs: list[tuple[str, str, str | None]]) -> None:
         from pyspark.sql.functions import broadcast
 
         cols = [("raw_model", "STRING"), ("raw_provider", "STRING"), ("model_key", "STRING")]
-        broadcast(self.spark.createDataFrame([tuple(p) for p in pairs], _schema(cols))).createOrReplaceTempView(
-            "_tc_model_map")
+        self.spark.createDataFrame([tuple(p) for p in pairs], _schema(cols)).createOrReplaceTempView("_tc_model_map")
+        broadcast(self.spark.sql(lookup_sql())).createOrReplaceTempView("_tc_lookup")
 
     def rows(self, sql: str) -> tuple[list[str], list[tuple]]:
         df = self.spark.sql(sql)
