@@ -28,7 +28,6 @@ def spark():
 
 
 def test_spark_totals_equal_duckdb(spark, tmp_path):
-    from tests.test_reprice_equality import MODELS  # noqa: F401 - same registry file
 
     registry = load_registry([RULES])
     sources = [str(p) for p in sorted(EXAMPLES.iterdir()) if p.suffix in (".csv", ".json", ".jsonl")]
@@ -55,3 +54,31 @@ def test_spark_dataframe_and_parquet(spark, tmp_path):
     from_frame = reprice_frame(df, registry=registry)
     assert from_frame.engine == "spark" and from_frame.total_cost == duck.total_cost
     assert reprice([str(pq)], registry=registry, engine="spark").total_cost == duck.total_cost
+
+
+def test_spark_random_traffic_equals_estimator(spark, tmp_path):
+    """Seeded random traffic over every rule (tiers, periods, lists, TTLs, currencies): Spark = estimator."""
+    import datetime as dt
+    import random
+
+    from test_reprice_equality import MODELS, REGISTRY, expected_total, write_canonical
+
+    rnd = random.Random(20261202)
+    rows = []
+    for _ in range(300):
+        key, first, last = rnd.choice(MODELS)
+        day = first + dt.timedelta(days=rnd.randint(0, (last - first).days))
+        priced = REGISTRY.get(key, day)
+        prompt = rnd.choice([rnd.randint(0, 3000), rnd.randint(0, 400_000)])
+        cached = rnd.randint(0, prompt)
+        written = rnd.randint(0, prompt - cached)
+        output = rnd.randint(0, 50_000)
+        batch, tier = rnd.choice([(False, None), (True, None)] + [(False, t) for t in priced.period.service_tiers])
+        rows.append(dict(key=key, day=day, stamp=dt.datetime.combine(day, dt.time(13)), prompt=prompt, cached=cached,
+                         written=written, output=output, reasoning=rnd.randint(0, output), batch=batch, tier=tier,
+                         ttl=rnd.choice(["5m", "1h"]), requests=rnd.randint(1, 4)))
+    path = tmp_path / "traffic.csv"
+    write_canonical(rows, path)
+    result = reprice([str(path)], registry=REGISTRY, engine="spark")
+    assert result.unpriced == [] and result.total_cost == expected_total(rows)
+    assert reprice([str(path)], registry=REGISTRY).total_cost == result.total_cost

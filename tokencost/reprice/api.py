@@ -62,8 +62,11 @@ def load_sources(eng: Any, sources: Any, input_format: str, columns: dict[str, s
     for src in expand(sources):
         try:
             fmt, container = detect(src)
-        except (OSError, UnicodeDecodeError) as exc:
-            raise BadInputError(f"cannot read {src.name}: {exc}") from None
+        except UnicodeDecodeError:
+            raise BadInputError(f"cannot read {src.name}: not UTF-8 text, gzip or Parquet; "
+                                f"give a usage export (CSV, JSON Lines, JSON or Parquet)") from None
+        except OSError as exc:
+            raise BadInputError(f"cannot read {src.name}: {exc.strerror or exc}") from None
         if container == "parquet":
             if input_format not in ("auto", "canonical"):
                 raise BadInputError(f"{src.name} is Parquet: only canonical columns are read from Parquet")
