@@ -11,8 +11,8 @@ pyspark = pytest.importorskip("pyspark")
 if shutil.which("java") is None:
     pytest.skip("Spark needs Java (.ci/run installs it)", allow_module_level=True)
 
-from tokencost.registry import load_registry  # noqa: E402
-from tokencost.reprice import reprice, reprice_frame  # noqa: E402
+from tokencost.registry import load_registry
+from tokencost.reprice import reprice, reprice_frame
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "usage"
 RULES = Path(__file__).parent / "data" / "reprice_rules.toml"

@@ -8,4 +8,4 @@ returns a :class:`Repricing`; ``reprice_frame(df, ...)`` does the same for a Dat
 from .api import reprice, reprice_frame
 from .result import Group, Repricing, Unpriced, WhatIf
 
-__all__ = ["Group", "reprice", "reprice_frame", "Repricing", "Unpriced", "WhatIf"]
+__all__ = ["Group", "Repricing", "Unpriced", "WhatIf", "reprice", "reprice_frame"]

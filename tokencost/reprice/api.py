@@ -12,7 +12,7 @@ from ..registry import Registry, load_registry
 from . import ratios
 from .canonical import Malformed, Problems, normalize
 from .pricetable import FAR_FUTURE, PriceRow, build_price_rows, max_bands, price_rows
-from .query import SUMS, TIME_GROUPS, COLUMN_GROUPS, aggregate_sql
+from .query import COLUMN_GROUPS, SUMS, TIME_GROUPS, aggregate_sql
 from .readers import reader
 from .resolve import resolve_model
 from .result import RECONCILE_TOLERANCE, Group, Repricing, Unpriced, WhatIf
@@ -368,10 +368,10 @@ def _why(registry: Registry, r: dict, rows: list[PriceRow]) -> str:
     mine = [p for p in rows if p.key == key]
     if not mine:
         try:
-            registry.get(key).usd_per_unit
+            rate = registry.get(key).usd_per_unit  # raises when a currency has no conversion to USD
         except TokencostError as exc:
             return str(exc)
-        return f"{key} has no price list here"
+        return f"{key} has no price list here (USD per unit {rate})"
     first = min(p.effective_from for p in mine)
     if r["first_ts"] is not None and r["first_ts"].date() < first:
         return f"{key} has no price before {first} (rows from {r['first_ts'].date()})"

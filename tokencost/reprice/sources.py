@@ -34,7 +34,7 @@ class Source:
     path: Path | None  # None for stdin
 
     def open_bytes(self) -> IO[bytes]:
-        raw: IO[bytes] = sys.stdin.buffer if self.path is None else open(self.path, "rb")
+        raw: IO[bytes] = sys.stdin.buffer if self.path is None else open(self.path, "rb")  # noqa: SIM115 - caller closes
         head = raw.peek(2)[:2] if hasattr(raw, "peek") else b""
         if head == b"\x1f\x8b":
             return gzip.GzipFile(fileobj=raw)  # type: ignore[return-value]

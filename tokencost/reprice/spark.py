@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from decimal import Decimal
 from typing import Any
 
 from .canonical import COLUMNS, missing_required, projection_sql
@@ -103,7 +102,6 @@ class SparkEngine:
         self.spark.sql(" UNION ALL ".join(selects)).createOrReplaceTempView("_tc_usage")
 
     def set_prices(self, rows: list, n_bands: int) -> None:
-        from pyspark.sql.functions import broadcast
 
         cols = price_columns(n_bands)
         df = self.spark.createDataFrame([tuple(r) for r in flat_records(rows, n_bands)], _schema(cols))
