@@ -23,8 +23,18 @@ import time
 from pathlib import Path
 
 #: Log spellings of the generated traffic (dated snapshots, provider prefixes, Bedrock profiles).
-MODELS = ["gpt-4o-2024-08-06", "openai/gpt-4o-mini", "gpt-4.1", "gpt-4.1-mini", "o3", "claude-sonnet-4-5-20250929",
-          "claude-haiku-4-5", "us.anthropic.claude-sonnet-4-5-20250929-v1:0", "gemini-2.5-flash", "mistral-large-latest"]
+MODELS = [
+    "gpt-4o-2024-08-06",
+    "openai/gpt-4o-mini",
+    "gpt-4.1",
+    "gpt-4.1-mini",
+    "o3",
+    "claude-sonnet-4-5-20250929",
+    "claude-haiku-4-5",
+    "us.anthropic.claude-sonnet-4-5-20250929-v1:0",
+    "gemini-2.5-flash",
+    "mistral-large-latest",
+]
 
 
 def generate(path: Path, rows: int) -> None:
@@ -54,8 +64,12 @@ def run_ours(path: str) -> dict:
     start = time.perf_counter()
     result = reprice([path], group_by=("model", "month"), memory_limit="1GB", registry=registry)
     elapsed = time.perf_counter() - start
-    return {"seconds": elapsed, "total": str(result.total_cost), "rows": result.rows,
-            "unpriced_rows": sum(u.rows for u in result.unpriced)}
+    return {
+        "seconds": elapsed,
+        "total": str(result.total_cost),
+        "rows": result.rows,
+        "unpriced_rows": sum(u.rows for u in result.unpriced),
+    }
 
 
 def run_reference(path: str) -> dict:
@@ -73,11 +87,27 @@ def run_reference(path: str) -> dict:
     con.execute("SET TimeZone = 'UTC'")
     keys = {m: resolve_model(registry, m, None)[0] for m in MODELS}
     rows = [r for r in build_price_rows(registry, sorted({k for k in keys.values() if k})) if not r.service_tier]
-    con.execute("CREATE TABLE rates (model STRING, d0 DATE, d1 DATE, batch BOOLEAN, r_in DECIMAL(20,18), "
-                "r_cr DECIMAL(20,18), r_out DECIMAL(20,18))")
-    con.executemany("INSERT INTO rates VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    [[m, r.effective_from, r.effective_to, r.batch, r.bands[0][2]["in"], r.bands[0][2]["cr"],
-                      r.bands[0][2]["out"]] for m, k in keys.items() for r in rows if r.key == k])
+    con.execute(
+        "CREATE TABLE rates (model STRING, d0 DATE, d1 DATE, batch BOOLEAN, r_in DECIMAL(20,18), "
+        "r_cr DECIMAL(20,18), r_out DECIMAL(20,18))"
+    )
+    con.executemany(
+        "INSERT INTO rates VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [
+            [
+                m,
+                r.effective_from,
+                r.effective_to,
+                r.batch,
+                r.bands[0][2]["in"],
+                r.bands[0][2]["cr"],
+                r.bands[0][2]["out"],
+            ]
+            for m, k in keys.items()
+            for r in rows
+            if r.key == k
+        ],
+    )
     total = con.execute(f"""
       SELECT SUM(CAST(u.input_tokens - u.cached_tokens AS DECIMAL(18,0)) * r.r_in
                + CAST(u.cached_tokens AS DECIMAL(18,0)) * r.r_cr + CAST(u.output_tokens AS DECIMAL(18,0)) * r.r_out)
@@ -105,18 +135,29 @@ def main() -> None:
         path = Path(tmp) / "usage.parquet"
         start = time.perf_counter()
         generate(path, args.rows)
-        print(f"generated {args.rows:,} rows ({path.stat().st_size / 1e6:.0f} MB Parquet) "
-              f"in {time.perf_counter() - start:.1f}s")
+        print(
+            f"generated {args.rows:,} rows ({path.stat().st_size / 1e6:.0f} MB Parquet) "
+            f"in {time.perf_counter() - start:.1f}s"
+        )
         results = {}
         for kind in ("reference", "ours"):
-            proc = subprocess.run([sys.executable, __file__, "--child", kind, str(path)], capture_output=True,
-                                  text=True, check=True, env={**os.environ})
+            proc = subprocess.run(
+                [sys.executable, __file__, "--child", kind, str(path)],
+                capture_output=True,
+                text=True,
+                check=True,
+                env={**os.environ},
+            )
             results[kind] = json.loads(proc.stdout.strip().splitlines()[-1])
             r = results[kind]
-            print(f"{kind:9s}  {r['seconds']:7.2f}s  {args.rows / r['seconds']:>12,.0f} rows/s  "
-                  f"peak RSS {r['peak_rss_mb']:6.0f} MB  total ${r['total']}")
-        print(f"ratio ours/reference: {results['ours']['seconds'] / results['reference']['seconds']:.2f}x "
-              f"(target <= 3x; peak RSS target <= 2048 MB)")
+            print(
+                f"{kind:9s}  {r['seconds']:7.2f}s  {args.rows / r['seconds']:>12,.0f} rows/s  "
+                f"peak RSS {r['peak_rss_mb']:6.0f} MB  total ${r['total']}"
+            )
+        print(
+            f"ratio ours/reference: {results['ours']['seconds'] / results['reference']['seconds']:.2f}x "
+            f"(target <= 3x; peak RSS target <= 2048 MB)"
+        )
 
 
 if __name__ == "__main__":

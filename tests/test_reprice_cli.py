@@ -22,13 +22,16 @@ def invoke(*args):
 
 
 def test_json_document_money_as_strings_and_what_if():
-    out = invoke(CANON, "--format", "json", "--what-if", "gpt-4.1", "--what-if", "gpt-4o-mini",
-                 "--what-if-as-of", "2026-11-01")
+    out = invoke(
+        CANON, "--format", "json", "--what-if", "gpt-4.1", "--what-if", "gpt-4o-mini", "--what-if-as-of", "2026-11-01"
+    )
     assert out.exit_code == 0, out.output
     doc = json.loads(out.output)
     lib = reprice([CANON], what_if=["gpt-4.1", "gpt-4o-mini"])
     assert doc["total_cost"] == str(lib.total_cost.normalize()) or Decimal(doc["total_cost"]) == lib.total_cost
-    assert isinstance(doc["total_cost"], str) and all(isinstance(g["total_cost"], (str, type(None))) for g in doc["groups"])
+    assert isinstance(doc["total_cost"], str) and all(
+        isinstance(g["total_cost"], (str, type(None))) for g in doc["groups"]
+    )
     assert [w["model"] for w in doc["what_if"]] == ["openai:gpt-4.1", "openai:gpt-4o-mini"]
     assert all(w["as_of"] == "2026-11-01" for w in doc["what_if"])
     assert [u["model"] for u in doc["unpriced"]] == ["in-house-model"]
@@ -44,9 +47,12 @@ def test_what_if_same_tokenizer_exact_other_tokenizer_approximate():
     registry = load_registry()
     mini = registry.get("gpt-4o-mini")
     rows = [(250000, 100000, 42000, 120), (4000000, 0, 500000, 2000)]
-    expected = sum(((i - c) * mini.rate_usd("input") + c * mini.rate_usd("cache_read") + o * mini.rate_usd("output"))
-                   / 1_000_000 for i, c, o, _ in rows[:1]) + \
-        sum((i * mini.rate_usd("batch_input") + o * mini.rate_usd("batch_output")) / 1_000_000 for i, _, o, _ in rows[1:])
+    expected = sum(
+        ((i - c) * mini.rate_usd("input") + c * mini.rate_usd("cache_read") + o * mini.rate_usd("output")) / 1_000_000
+        for i, c, o, _ in rows[:1]
+    ) + sum(
+        (i * mini.rate_usd("batch_input") + o * mini.rate_usd("batch_output")) / 1_000_000 for i, _, o, _ in rows[1:]
+    )
     assert same.total_cost == expected
 
 
@@ -73,8 +79,18 @@ def test_focus_csv_and_parquet(tmp_path):
     out = invoke(CANON, "--format", "csv")
     assert out.exit_code == 0
     header = out.output.splitlines()[0].split(",")
-    for col in ("ChargePeriodStart", "ChargePeriodEnd", "ProviderName", "ResourceId", "ConsumedQuantity",
-                "ConsumedUnit", "PricingUnit", "ListCost", "BilledCost", "BillingCurrency"):
+    for col in (
+        "ChargePeriodStart",
+        "ChargePeriodEnd",
+        "ProviderName",
+        "ResourceId",
+        "ConsumedQuantity",
+        "ConsumedUnit",
+        "PricingUnit",
+        "ListCost",
+        "BilledCost",
+        "BillingCurrency",
+    ):
         assert col in header
     pq = tmp_path / "out.parquet"
     assert invoke(CANON, "--format", "parquet", "-o", str(pq)).exit_code == 0
@@ -86,10 +102,12 @@ def test_focus_csv_and_parquet(tmp_path):
 
 
 def test_errors_are_one_line_exit_2(tmp_path):
-    for args, text in [((str(tmp_path / "missing.csv"),), "does not exist"),
-                       ((CANON, "--column", "model=nope"), "no column 'nope'"),
-                       ((CANON, "--group-by", "colour"), "cannot group by"),
-                       ((CANON, "--format", "parquet"), "needs a file")]:
+    for args, text in [
+        ((str(tmp_path / "missing.csv"),), "does not exist"),
+        ((CANON, "--column", "model=nope"), "no column 'nope'"),
+        ((CANON, "--group-by", "colour"), "cannot group by"),
+        ((CANON, "--format", "parquet"), "needs a file"),
+    ]:
         out = invoke(*args)
         assert out.exit_code == 2 and text in out.output, (args, out.output)
     out = invoke(CANON, "--input-format", "xml")
@@ -105,9 +123,11 @@ def test_what_if_selfhost_sized_for_busiest_hour(tmp_path):
 
     path = tmp_path / "u.csv"
     # two hours of traffic: 3600 requests in the first, 360 in the second; llama3 tokenizer -> exact counts
-    path.write_text("timestamp,model,input_tokens,output_tokens,requests\n"
-                    "2026-11-24T10:00:00Z,databricks-meta-llama-3-3-70b-instruct,3600000,720000,3600\n"
-                    "2026-11-24T11:30:00Z,databricks-meta-llama-3-3-70b-instruct,360000,72000,360\n")
+    path.write_text(
+        "timestamp,model,input_tokens,output_tokens,requests\n"
+        "2026-11-24T10:00:00Z,databricks-meta-llama-3-3-70b-instruct,3600000,720000,3600\n"
+        "2026-11-24T11:30:00Z,databricks-meta-llama-3-3-70b-instruct,360000,72000,360\n"
+    )
     result = reprice([str(path)], what_if_selfhost=["llama-3.3-70b@h100"])
     (w,) = result.what_if
     est = estimate("llama-3.3-70b", "h100", prompt_tokens=1000, response_tokens=200, utilization=Decimal(1))

@@ -31,12 +31,28 @@ MODELS = [
 ]
 
 
-def estimator_cost(key: str, day: dt.date, input_tokens: int, output_tokens: int, cached: int, written: int,
-                   reasoning: int, batch: bool, service_tier: str | None, ttl: str, requests: int) -> Decimal:
+def estimator_cost(
+    key: str,
+    day: dt.date,
+    input_tokens: int,
+    output_tokens: int,
+    cached: int,
+    written: int,
+    reasoning: int,
+    batch: bool,
+    service_tier: str | None,
+    ttl: str,
+    requests: int,
+) -> Decimal:
     """What the per-request estimator charges for ``requests`` alike requests (USD)."""
     priced = REGISTRY.get(key, day)
-    usage = Usage(prompt_tokens=input_tokens, output_tokens=output_tokens - reasoning, cached_tokens=cached,
-                  cache_write_tokens=written, reasoning_tokens=reasoning)
+    usage = Usage(
+        prompt_tokens=input_tokens,
+        output_tokens=output_tokens - reasoning,
+        cached_tokens=cached,
+        cache_write_tokens=written,
+        reasoning_tokens=reasoning,
+    )
     options = Options(batch=batch, service_tier=service_tier, cache_ttl=ttl)
     return charge(priced, usage, options).total * priced.usd_per_unit * requests
 
@@ -57,27 +73,80 @@ def traffic_row(draw):
     requests = draw(st.integers(1, 4))
     second = draw(st.integers(0, 86_399))
     stamp = dt.datetime.combine(day, dt.time()) + dt.timedelta(seconds=second)
-    return dict(key=key, day=day, stamp=stamp, prompt=prompt, cached=cached, written=written, output=output,
-                reasoning=reasoning, batch=batch, tier=tier, ttl=ttl, requests=requests)
+    return dict(
+        key=key,
+        day=day,
+        stamp=stamp,
+        prompt=prompt,
+        cached=cached,
+        written=written,
+        output=output,
+        reasoning=reasoning,
+        batch=batch,
+        tier=tier,
+        ttl=ttl,
+        requests=requests,
+    )
 
 
 def write_canonical(rows: list[dict], path: Path) -> None:
     """Rows as a canonical CSV; token columns hold the totals of the row's requests."""
     with open(path, "w", newline="") as fh:
         w = csv.writer(fh)
-        w.writerow(["timestamp", "model", "input_tokens", "cached_tokens", "cache_write_tokens",
-                    "cache_write_1h_tokens", "output_tokens", "reasoning_tokens", "requests", "batch", "service_tier"])
+        w.writerow(
+            [
+                "timestamp",
+                "model",
+                "input_tokens",
+                "cached_tokens",
+                "cache_write_tokens",
+                "cache_write_1h_tokens",
+                "output_tokens",
+                "reasoning_tokens",
+                "requests",
+                "batch",
+                "service_tier",
+            ]
+        )
         for r in rows:
             n = r["requests"]
-            w.writerow([r["stamp"].isoformat() + "Z", r["key"], r["prompt"] * n, r["cached"] * n, r["written"] * n,
-                        r["written"] * n if r["ttl"] == "1h" else 0, r["output"] * n, r["reasoning"] * n, n,
-                        "true" if r["batch"] else "false", r["tier"] or ""])
+            w.writerow(
+                [
+                    r["stamp"].isoformat() + "Z",
+                    r["key"],
+                    r["prompt"] * n,
+                    r["cached"] * n,
+                    r["written"] * n,
+                    r["written"] * n if r["ttl"] == "1h" else 0,
+                    r["output"] * n,
+                    r["reasoning"] * n,
+                    n,
+                    "true" if r["batch"] else "false",
+                    r["tier"] or "",
+                ]
+            )
 
 
 def expected_total(rows: list[dict]) -> Decimal:
-    return sum((estimator_cost(r["key"], r["day"], r["prompt"], r["output"], r["cached"], r["written"],
-                               r["reasoning"], r["batch"], r["tier"], r["ttl"], r["requests"]) for r in rows),
-               Decimal(0))
+    return sum(
+        (
+            estimator_cost(
+                r["key"],
+                r["day"],
+                r["prompt"],
+                r["output"],
+                r["cached"],
+                r["written"],
+                r["reasoning"],
+                r["batch"],
+                r["tier"],
+                r["ttl"],
+                r["requests"],
+            )
+            for r in rows
+        ),
+        Decimal(0),
+    )
 
 
 @settings(max_examples=50, deadline=None)
@@ -97,12 +166,32 @@ def test_duckdb_total_equals_estimator(rows):
 
 def test_tier_bands_by_hand(tmp_path):
     """excess_only: positions past each threshold at that band's rates; cached prefix first."""
-    rows = [dict(key="testco:excess-2", day=dt.date(2025, 3, 1), stamp=dt.datetime(2025, 3, 1, 12), prompt=6000,
-                 cached=1500, written=500, output=100, reasoning=0, batch=False, tier=None, ttl="5m", requests=2)]
+    rows = [
+        dict(
+            key="testco:excess-2",
+            day=dt.date(2025, 3, 1),
+            stamp=dt.datetime(2025, 3, 1, 12),
+            prompt=6000,
+            cached=1500,
+            written=500,
+            output=100,
+            reasoning=0,
+            batch=False,
+            tier=None,
+            ttl="5m",
+            requests=2,
+        )
+    ]
     write_canonical(rows, tmp_path / "u.csv")
     result = reprice([str(tmp_path / "u.csv")], registry=REGISTRY)
     # per request: cached 0-1000 @0.125, 1000-1500 @0.25; writes 1500-2000 @ band-1 fill (input 2.5);
     # input 2000-5000 @2.5, 5000-6000 @3.75; output 100 @5.5 (base) - per 1M tokens
-    per_request = (Decimal(1000) * Decimal("0.125") + 500 * Decimal("0.25") + 500 * Decimal("2.5")
-                   + 3000 * Decimal("2.5") + 1000 * Decimal("3.75") + 100 * Decimal("5.5")) / 1_000_000
+    per_request = (
+        Decimal(1000) * Decimal("0.125")
+        + 500 * Decimal("0.25")
+        + 500 * Decimal("2.5")
+        + 3000 * Decimal("2.5")
+        + 1000 * Decimal("3.75")
+        + 100 * Decimal("5.5")
+    ) / 1_000_000
     assert result.total_cost == per_request * 2 == expected_total(rows)

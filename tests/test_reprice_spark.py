@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
+from tokencost.registry import load_registry
+from tokencost.reprice import reprice, reprice_frame
+
 pyspark = pytest.importorskip("pyspark")
 if shutil.which("java") is None:
     pytest.skip("Spark needs Java (.ci/run installs it)", allow_module_level=True)
-
-from tokencost.registry import load_registry
-from tokencost.reprice import reprice, reprice_frame
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "usage"
 RULES = Path(__file__).parent / "data" / "reprice_rules.toml"
@@ -31,13 +31,18 @@ def test_spark_totals_equal_duckdb(spark, tmp_path):
 
     registry = load_registry([RULES])
     sources = [str(p) for p in sorted(EXAMPLES.iterdir()) if p.suffix in (".csv", ".json", ".jsonl")]
-    kw = dict(registry=registry, group_by=("model", "month"), what_if=["gpt-4o-mini", "testco:excess-2"],
-              what_if_as_of=__import__("datetime").date(2026, 11, 1))
+    kw = dict(
+        registry=registry,
+        group_by=("model", "month"),
+        what_if=["gpt-4o-mini", "testco:excess-2"],
+        what_if_as_of=__import__("datetime").date(2026, 11, 1),
+    )
     duck = reprice(sources, **kw)
     sp = reprice(sources, engine="spark", **kw)
     assert sp.total_cost == duck.total_cost and sp.billed_cost == duck.billed_cost
-    assert [(g.key, g.total_cost, g.requests) for g in sp.groups] == [(g.key, g.total_cost, g.requests)
-                                                                       for g in duck.groups]
+    assert [(g.key, g.total_cost, g.requests) for g in sp.groups] == [
+        (g.key, g.total_cost, g.requests) for g in duck.groups
+    ]
     assert [(w.model, w.total_cost) for w in sp.what_if] == [(w.model, w.total_cost) for w in duck.what_if]
     assert [(u.model, u.rows) for u in sp.unpriced] == [(u.model, u.rows) for u in duck.unpriced]
 
@@ -47,8 +52,9 @@ def test_spark_dataframe_and_parquet(spark, tmp_path):
 
     registry = load_registry([RULES])
     pq = tmp_path / "u.parquet"
-    duckdb.sql(f"COPY (SELECT * FROM read_csv('{EXAMPLES / 'canonical.csv'}', all_varchar=true)) "
-               f"TO '{pq}' (FORMAT parquet)")
+    duckdb.sql(
+        f"COPY (SELECT * FROM read_csv('{EXAMPLES / 'canonical.csv'}', all_varchar=true)) TO '{pq}' (FORMAT parquet)"
+    )
     duck = reprice([str(pq)], registry=registry)
     df = spark.read.parquet(str(pq))
     from_frame = reprice_frame(df, registry=registry)
@@ -74,9 +80,22 @@ def test_spark_random_traffic_equals_estimator(spark, tmp_path):
         written = rnd.randint(0, prompt - cached)
         output = rnd.randint(0, 50_000)
         batch, tier = rnd.choice([(False, None), (True, None)] + [(False, t) for t in priced.period.service_tiers])
-        rows.append(dict(key=key, day=day, stamp=dt.datetime.combine(day, dt.time(13)), prompt=prompt, cached=cached,
-                         written=written, output=output, reasoning=rnd.randint(0, output), batch=batch, tier=tier,
-                         ttl=rnd.choice(["5m", "1h"]), requests=rnd.randint(1, 4)))
+        rows.append(
+            dict(
+                key=key,
+                day=day,
+                stamp=dt.datetime.combine(day, dt.time(13)),
+                prompt=prompt,
+                cached=cached,
+                written=written,
+                output=output,
+                reasoning=rnd.randint(0, output),
+                batch=batch,
+                tier=tier,
+                ttl=rnd.choice(["5m", "1h"]),
+                requests=rnd.randint(1, 4),
+            )
+        )
     path = tmp_path / "traffic.csv"
     write_canonical(rows, path)
     result = reprice([str(path)], registry=REGISTRY, engine="spark")

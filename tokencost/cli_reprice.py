@@ -9,8 +9,17 @@ import click
 
 from .errors import BadInputError
 
-INPUT_FORMATS = ("auto", "canonical", "openai-usage", "openai-batch", "anthropic-usage", "anthropic-cost",
-                 "litellm-spend", "otel", "claude-code")
+INPUT_FORMATS = (
+    "auto",
+    "canonical",
+    "openai-usage",
+    "openai-batch",
+    "anthropic-usage",
+    "anthropic-cost",
+    "litellm-spend",
+    "otel",
+    "claude-code",
+)
 
 
 def _day(value: dt.datetime | None) -> dt.date | None:
@@ -19,32 +28,91 @@ def _day(value: dt.datetime | None) -> dt.date | None:
 
 @click.command("reprice")
 @click.argument("sources", nargs=-1, required=True)
-@click.option("--input-format", "input_format", type=click.Choice(INPUT_FORMATS), default="auto", show_default=True,
-              help="Export format of the sources (detected from the content by default).")
-@click.option("--column", "columns", multiple=True, metavar="OURS=THEIRS",
-              help="Canonical column OURS is the header THEIRS in your file (repeatable).")
-@click.option("--what-if", "what_if", multiple=True, metavar="MODEL",
-              help="Also price the same traffic on MODEL (repeatable).")
-@click.option("--what-if-selfhost", "what_if_selfhost", multiple=True, metavar="MODEL@GPU",
-              help="Also price the traffic on self-hosted MODEL@GPU, sized for its busiest hour (repeatable).")
-@click.option("--what-if-as-of", "what_if_as_of", type=click.DateTime(["%Y-%m-%d"]), default=None,
-              help="Prices for --what-if models on this date (default today).")
-@click.option("--group-by", "group_by", default="model", show_default=True,
-              help="Comma-separated: model, provider, day, week, month, year, project, user, service_tier, batch.")
+@click.option(
+    "--input-format",
+    "input_format",
+    type=click.Choice(INPUT_FORMATS),
+    default="auto",
+    show_default=True,
+    help="Export format of the sources (detected from the content by default).",
+)
+@click.option(
+    "--column",
+    "columns",
+    multiple=True,
+    metavar="OURS=THEIRS",
+    help="Canonical column OURS is the header THEIRS in your file (repeatable).",
+)
+@click.option(
+    "--what-if", "what_if", multiple=True, metavar="MODEL", help="Also price the same traffic on MODEL (repeatable)."
+)
+@click.option(
+    "--what-if-selfhost",
+    "what_if_selfhost",
+    multiple=True,
+    metavar="MODEL@GPU",
+    help="Also price the traffic on self-hosted MODEL@GPU, sized for its busiest hour (repeatable).",
+)
+@click.option(
+    "--what-if-as-of",
+    "what_if_as_of",
+    type=click.DateTime(["%Y-%m-%d"]),
+    default=None,
+    help="Prices for --what-if models on this date (default today).",
+)
+@click.option(
+    "--group-by",
+    "group_by",
+    default="model",
+    show_default=True,
+    help="Comma-separated: model, provider, day, week, month, year, project, user, service_tier, batch.",
+)
 @click.option("--since", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Only rows on or after this day (UTC).")
 @click.option("--until", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Only rows on or before this day (UTC).")
 @click.option("--engine", type=click.Choice(["duckdb", "spark"]), default="duckdb", show_default=True)
-@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv", "parquet"]), default="table",
-              show_default=True, help="Output format (csv and parquet use FOCUS-aligned columns).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "csv", "parquet"]),
+    default="table",
+    show_default=True,
+    help="Output format (csv and parquet use FOCUS-aligned columns).",
+)
 @click.option("-o", "--output", default=None, type=click.Path(dir_okay=False), help="Write to this file.")
-@click.option("--plot", "plot", default=None, type=click.Path(dir_okay=False),
-              help="Also write a PNG of cost per month by model with the what-if totals (needs tokencost[plot]).")
+@click.option(
+    "--plot",
+    "plot",
+    default=None,
+    type=click.Path(dir_okay=False),
+    help="Also write a PNG of cost per month by model with the what-if totals (needs tokencost[plot]).",
+)
 @click.option("--strict", is_flag=True, help="Fail on the first malformed or unpriceable row.")
 @click.option("--memory-limit", default="2GB", show_default=True, help="DuckDB memory limit (spills to disk beyond).")
-@click.option("--pricing", "pricing", multiple=True, type=click.Path(dir_okay=True),
-              help="Extra price file or directory loaded on top of the shipped prices (repeatable).")
-def reprice_command(sources, input_format, columns, what_if, what_if_selfhost, what_if_as_of, group_by, since, until, engine, fmt,
-                    output, plot, strict, memory_limit, pricing) -> None:
+@click.option(
+    "--pricing",
+    "pricing",
+    multiple=True,
+    type=click.Path(dir_okay=True),
+    help="Extra price file or directory loaded on top of the shipped prices (repeatable).",
+)
+def reprice_command(
+    sources,
+    input_format,
+    columns,
+    what_if,
+    what_if_selfhost,
+    what_if_as_of,
+    group_by,
+    since,
+    until,
+    engine,
+    fmt,
+    output,
+    plot,
+    strict,
+    memory_limit,
+    pricing,
+) -> None:
     """Price real traffic (usage exports, spend logs, traces) at the prices in force on each row's day.
 
     SOURCES are files, folders, globs or '-' (stdin): CSV, JSON Lines, JSON or Parquet, gzip or not.
@@ -61,11 +129,22 @@ def reprice_command(sources, input_format, columns, what_if, what_if_selfhost, w
     progress = None
     if sys.stderr.isatty():
         progress = _progress()
-    result = reprice(list(sources), what_if=what_if, what_if_as_of=_day(what_if_as_of),
-                     what_if_selfhost=what_if_selfhost, group_by=group_by,
-                     engine=engine, input_format=input_format, columns=list(columns), since=_day(since),
-                     until=_day(until), strict=strict, registry=load_registry(pricing), memory_limit=memory_limit,
-                     progress=progress)
+    result = reprice(
+        list(sources),
+        what_if=what_if,
+        what_if_as_of=_day(what_if_as_of),
+        what_if_selfhost=what_if_selfhost,
+        group_by=group_by,
+        engine=engine,
+        input_format=input_format,
+        columns=list(columns),
+        since=_day(since),
+        until=_day(until),
+        strict=strict,
+        registry=load_registry(pricing),
+        memory_limit=memory_limit,
+        progress=progress,
+    )
     if plot:
         from .reprice.plot import plot_repricing
 

@@ -51,8 +51,15 @@ def _engine(engine: str | Any, **options: Any):
     raise BadInputError(f"unknown engine {engine!r}; choose duckdb or spark")
 
 
-def load_sources(eng: Any, sources: Any, input_format: str, columns: dict[str, str], problems: Problems,
-                 strict: bool, progress: Callable[[int], None] | None = None) -> None:
+def load_sources(
+    eng: Any,
+    sources: Any,
+    input_format: str,
+    columns: dict[str, str],
+    problems: Problems,
+    strict: bool,
+    progress: Callable[[int], None] | None = None,
+) -> None:
     """Read every source into the engine: Parquet natively, everything else through the readers."""
     if input_format != "auto":
         reader(input_format)  # unknown format: error before reading anything
@@ -63,8 +70,10 @@ def load_sources(eng: Any, sources: Any, input_format: str, columns: dict[str, s
         try:
             fmt, container = detect(src)
         except UnicodeDecodeError:
-            raise BadInputError(f"cannot read {src.name}: not UTF-8 text, gzip or Parquet; "
-                                f"give a usage export (CSV, JSON Lines, JSON or Parquet)") from None
+            raise BadInputError(
+                f"cannot read {src.name}: not UTF-8 text, gzip or Parquet; "
+                f"give a usage export (CSV, JSON Lines, JSON or Parquet)"
+            ) from None
         except OSError as exc:
             raise BadInputError(f"cannot read {src.name}: {exc.strerror or exc}") from None
         if container == "parquet":
@@ -115,12 +124,25 @@ def _bad(problems: Problems, strict: bool, file: str, line: int, reason: str) ->
     problems.add(file, line, reason)
 
 
-def reprice(sources: Any, *, what_if: Sequence[str] = (), what_if_as_of: dt.date | None = None,
-            what_if_selfhost: Sequence[str] = (), group_by: Sequence[str] = ("model",), engine: str | Any = "duckdb", input_format: str = "auto",
-            columns: Sequence[str] | dict[str, str] | None = None, since: dt.date | None = None,
-            until: dt.date | None = None, strict: bool = False, registry: Registry | None = None,
-            memory_limit: str | None = None, temp_directory: str | None = None, threads: int | None = None,
-            progress: Callable[[int], None] | None = None) -> Repricing:
+def reprice(
+    sources: Any,
+    *,
+    what_if: Sequence[str] = (),
+    what_if_as_of: dt.date | None = None,
+    what_if_selfhost: Sequence[str] = (),
+    group_by: Sequence[str] = ("model",),
+    engine: str | Any = "duckdb",
+    input_format: str = "auto",
+    columns: Sequence[str] | dict[str, str] | None = None,
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+    strict: bool = False,
+    registry: Registry | None = None,
+    memory_limit: str | None = None,
+    temp_directory: str | None = None,
+    threads: int | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> Repricing:
     """Price every usage row in ``sources`` (files, folders, globs, ``"-"``) at its day's prices.
 
     ``what_if`` models price the same traffic at ``what_if_as_of`` (default today);
@@ -134,17 +156,25 @@ def reprice(sources: Any, *, what_if: Sequence[str] = (), what_if_as_of: dt.date
     eng = _engine(engine, memory_limit=memory_limit, temp_directory=temp_directory, threads=threads)
     try:
         load_sources(eng, sources, input_format, parse_columns(columns), problems, strict, progress)
-        return _run(eng, registry, problems, what_if, what_if_as_of, group_by, since, until, strict,
-                    what_if_selfhost)
+        return _run(eng, registry, problems, what_if, what_if_as_of, group_by, since, until, strict, what_if_selfhost)
     finally:
         if isinstance(engine, str):
             eng.close()
 
 
-def reprice_frame(frame: Any, *, what_if: Sequence[str] = (), what_if_as_of: dt.date | None = None,
-                  group_by: Sequence[str] = ("model",), columns: Sequence[str] | dict[str, str] | None = None,
-                  since: dt.date | None = None, until: dt.date | None = None, strict: bool = False,
-                  registry: Registry | None = None, connection: Any = None) -> Repricing:
+def reprice_frame(
+    frame: Any,
+    *,
+    what_if: Sequence[str] = (),
+    what_if_as_of: dt.date | None = None,
+    group_by: Sequence[str] = ("model",),
+    columns: Sequence[str] | dict[str, str] | None = None,
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+    strict: bool = False,
+    registry: Registry | None = None,
+    connection: Any = None,
+) -> Repricing:
     """Reprice a DataFrame you already have: pandas, a DuckDB relation or a Spark DataFrame.
 
     It needs the canonical columns (``timestamp, model, input_tokens, output_tokens`` and any of
@@ -203,9 +233,18 @@ def _mapping(eng: Any, registry: Registry) -> tuple[list[tuple[str, str, str | N
     return mapping, reasons
 
 
-def _run(eng: Any, registry: Registry, problems: Problems, what_if: Sequence[str], what_if_as_of: dt.date | None,
-         group_by: tuple[str, ...], since: dt.date | None, until: dt.date | None, strict: bool,
-         what_if_selfhost: Sequence[str] = ()) -> Repricing:
+def _run(
+    eng: Any,
+    registry: Registry,
+    problems: Problems,
+    what_if: Sequence[str],
+    what_if_as_of: dt.date | None,
+    group_by: tuple[str, ...],
+    since: dt.date | None,
+    until: dt.date | None,
+    strict: bool,
+    what_if_selfhost: Sequence[str] = (),
+) -> Repricing:
     mapping, reasons = _mapping(eng, registry)
     keys = sorted({k for _, _, k in mapping if k})
     rows = build_price_rows(registry, keys)
@@ -241,10 +280,19 @@ def _run(eng: Any, registry: Registry, problems: Problems, what_if: Sequence[str
 
         whatifs += [selfhost(eng, registry, spec, mapping, since, until) for spec in what_if_selfhost]
     return Repricing(
-        total_cost=total, billed_cost=billed, groups=groups, what_if=whatifs, unpriced=unpriced,
-        malformed=problems.count, malformed_by_reason=problems.by_reason,
-        malformed_examples=problems.examples[:20], group_by=group_by,
-        rows=sum(r["rows_"] for r in good), engine=eng.name, notes=notes)
+        total_cost=total,
+        billed_cost=billed,
+        groups=groups,
+        what_if=whatifs,
+        unpriced=unpriced,
+        malformed=problems.count,
+        malformed_by_reason=problems.by_reason,
+        malformed_examples=problems.examples[:20],
+        group_by=group_by,
+        rows=sum(r["rows_"] for r in good),
+        engine=eng.name,
+        notes=notes,
+    )
 
 
 def _with_keys(recs: list[dict], mapping: list[tuple[str, str, str | None]]) -> list[dict]:
@@ -259,8 +307,10 @@ def _with_keys(recs: list[dict], mapping: list[tuple[str, str, str | None]]) -> 
 
 
 def _bad_examples(eng: Any, since, until) -> list[tuple[str, int, str]]:
-    _, rows = eng.rows("SELECT source_file, line, bad_reason FROM _tc_usage WHERE bad_reason IS NOT NULL "
-                       "ORDER BY source_file, line LIMIT 20")
+    _, rows = eng.rows(
+        "SELECT source_file, line, bad_reason FROM _tc_usage WHERE bad_reason IS NOT NULL "
+        "ORDER BY source_file, line LIMIT 20"
+    )
     out: list[tuple[str, int, str]] = []
     for file in dict.fromkeys(f for f, n, _ in rows if n is None and f and f != "<DataFrame>"):
         out.extend(_locate(file, getattr(eng, "column_map", {})))  # a CSV the engine read: find the lines
@@ -290,8 +340,17 @@ def _groups(recs: list[dict], group_by: tuple[str, ...]) -> list[Group]:
     acc: dict[tuple, dict] = {}
     for r in recs:
         key = tuple(r[f"g_{g}"] for g in group_by)
-        a = acc.setdefault(key, {"rows": 0, "unpriced_rows": 0, "first": None, "last": None, "billed_rows": 0,
-                                 **{s: (Decimal(0) if s.endswith("cost") else 0) for s in SUMS}})
+        a = acc.setdefault(
+            key,
+            {
+                "rows": 0,
+                "unpriced_rows": 0,
+                "first": None,
+                "last": None,
+                "billed_rows": 0,
+                **{s: (Decimal(0) if s.endswith("cost") else 0) for s in SUMS},
+            },
+        )
         a["rows"] += r["rows_"]
         a["first"] = min(filter(None, [a["first"], r["first_ts"]]), default=None)
         a["last"] = max(filter(None, [a["last"], r["last_ts"]]), default=None)
@@ -308,16 +367,28 @@ def _groups(recs: list[dict], group_by: tuple[str, ...]) -> list[Group]:
     out = []
     for key, a in acc.items():
         billed = a["cost"] if a["billed_rows"] else None
-        g = Group(key=dict(zip(group_by, (_plain_key(k) for k in key))), rows=a["rows"], requests=a["requests"],
-                  input_tokens=a["input_tokens"], cached_tokens=a["cached_tokens"],
-                  cache_write_tokens=a["cache_write_tokens"], output_tokens=a["output_tokens"],
-                  reasoning_tokens=a["reasoning_tokens"], input_cost=a["input_cost"],
-                  cache_read_cost=a["cache_read_cost"], cache_write_cost=a["cache_write_cost"],
-                  output_cost=a["output_cost"], total_cost=a["repriced_cost"] if a["unpriced_rows"] < a["rows"] else None,
-                  billed_cost=billed,
-                  first=a["first"], last=a["last"], unpriced_rows=a["unpriced_rows"],
-                  repriced_of_billed=(None if not a["billed_rows"] else a["repriced_cost"] if a["cost_only"]
-                                      else a.get("repriced_billed")))
+        g = Group(
+            key=dict(zip(group_by, (_plain_key(k) for k in key))),
+            rows=a["rows"],
+            requests=a["requests"],
+            input_tokens=a["input_tokens"],
+            cached_tokens=a["cached_tokens"],
+            cache_write_tokens=a["cache_write_tokens"],
+            output_tokens=a["output_tokens"],
+            reasoning_tokens=a["reasoning_tokens"],
+            input_cost=a["input_cost"],
+            cache_read_cost=a["cache_read_cost"],
+            cache_write_cost=a["cache_write_cost"],
+            output_cost=a["output_cost"],
+            total_cost=a["repriced_cost"] if a["unpriced_rows"] < a["rows"] else None,
+            billed_cost=billed,
+            first=a["first"],
+            last=a["last"],
+            unpriced_rows=a["unpriced_rows"],
+            repriced_of_billed=(
+                None if not a["billed_rows"] else a["repriced_cost"] if a["cost_only"] else a.get("repriced_billed")
+            ),
+        )
         g.flag = _reconcile_flag(g, [r for r in recs if tuple(r[f"g_{x}"] for x in group_by) == key])
         out.append(g)
     out.sort(key=lambda g: (g.total_cost is None, -(g.total_cost or 0), [str(v) for v in g.key.values()]))
@@ -325,7 +396,11 @@ def _groups(recs: list[dict], group_by: tuple[str, ...]) -> list[Group]:
 
 
 def _plain_key(value: Any) -> Any:
-    return value.date() if isinstance(value, dt.datetime) and value == dt.datetime.combine(value.date(), dt.time()) else value
+    return (
+        value.date()
+        if isinstance(value, dt.datetime) and value == dt.datetime.combine(value.date(), dt.time())
+        else value
+    )
 
 
 def _reconcile_flag(g: Group, recs: list[dict]) -> str | None:
@@ -385,8 +460,10 @@ def _notes(priced: list[dict], rows: list[PriceRow]) -> list[str]:
     notes = []
     approx = sum(r["tier_approx_rows"] or 0 for r in priced)
     if approx:
-        notes.append(f"{approx} aggregated row(s) of models with context-length tiers: each is priced as "
-                     f"alike requests of the average prompt size, which is exact only if its requests were alike")
+        notes.append(
+            f"{approx} aggregated row(s) of models with context-length tiers: each is priced as "
+            f"alike requests of the average prompt size, which is exact only if its requests were alike"
+        )
     lists = {(p.key, p.batch, p.service_tier): p.notes for p in rows}
     seen: set[str] = set()
     for r in priced:
@@ -394,7 +471,12 @@ def _notes(priced: list[dict], rows: list[PriceRow]) -> list[str]:
             if key == r["model_key"] and batch == r["batch"] and tier == (r["service_tier"] or ""):
                 for n in ns:
                     text = f"{key}: {n}"
-                    if "cache-write" in n and not r["cache_write_tokens"] or "cache-read" in n and not r["cached_tokens"]:
+                    if (
+                        "cache-write" in n
+                        and not r["cache_write_tokens"]
+                        or "cache-read" in n
+                        and not r["cached_tokens"]
+                    ):
                         continue
                     if text not in seen:
                         seen.add(text)
@@ -405,8 +487,10 @@ def _notes(priced: list[dict], rows: list[PriceRow]) -> list[str]:
 def _what_if(eng: Any, registry: Registry, target: str, as_of: dt.date | None, mapping: list, since, until) -> WhatIf:
     day = as_of or dt.date.today()
     priced = registry.get(target, day)
-    table = [PriceRow(**{**vars(p), "effective_from": dt.date(1, 1, 1), "effective_to": FAR_FUTURE})
-             for p in price_rows(priced, FAR_FUTURE)]
+    table = [
+        PriceRow(**{**vars(p), "effective_from": dt.date(1, 1, 1), "effective_to": FAR_FUTURE})
+        for p in price_rows(priced, FAR_FUTURE)
+    ]
     if not table:
         raise BadInputError(f"{priced.key} bills in {priced.currency} with no conversion to USD")
     n_bands = max_bands(table)
@@ -423,8 +507,13 @@ def _what_if(eng: Any, registry: Registry, target: str, as_of: dt.date | None, m
         scaled.append((model, provider, priced.key, ratio))
     eng.set_prices(table, n_bands)
     eng.set_mapping([(m, p, k) for m, p, k, _ in scaled])
-    ratio_cases = " ".join(f"WHEN model = {_lit(m)} AND COALESCE(provider, '') = {_lit(p)} THEN CAST({r} AS DECIMAL(12,6))"
-                           for m, p, _, r in scaled) or "WHEN FALSE THEN 1"
+    ratio_cases = (
+        " ".join(
+            f"WHEN model = {_lit(m)} AND COALESCE(provider, '') = {_lit(p)} THEN CAST({r} AS DECIMAL(12,6))"
+            for m, p, _, r in scaled
+        )
+        or "WHEN FALSE THEN 1"
+    )
     view = f"""(SELECT ts, model, provider, batch, CAST(NULL AS STRING) AS service_tier, tier_hint, requests, cost,
         project, user_name, source_file, line, bad_reason,
         CAST(ROUND(input_tokens * r) AS BIGINT) AS input_tokens,
@@ -433,7 +522,8 @@ def _what_if(eng: Any, registry: Registry, target: str, as_of: dt.date | None, m
         CAST(FLOOR(cache_write_1h_tokens * r) AS BIGINT) AS cache_write_1h_tokens,
         CAST(ROUND(output_tokens * r) AS BIGINT) AS output_tokens,
         CAST(ROUND(reasoning_tokens * r) AS BIGINT) AS reasoning_tokens
-      FROM (SELECT *, CASE {ratio_cases} ELSE CAST(1 AS DECIMAL(12,6)) END AS r FROM _tc_usage WHERE bad_reason IS NULL) s)"""
+      FROM (SELECT *, CASE {ratio_cases} ELSE CAST(1 AS DECIMAL(12,6)) END AS r
+            FROM _tc_usage WHERE bad_reason IS NULL) s)"""
     names, result = eng.rows(aggregate_sql(n_bands, (), since, until, usage=view))
     recs = [dict(zip(names, r)) for r in result]
     total = sum((r["repriced_cost"] for r in recs if r["priced"]), Decimal(0))

@@ -38,9 +38,17 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("line", "BIGINT"),
 )
 NAMES = tuple(name for name, _ in COLUMNS)
-FILE_NAMES = tuple({"ts": "timestamp", "user_name": "user"}.get(n, n) for n in NAMES if n not in ("source_file", "line"))
-TOKEN_FIELDS = ("input_tokens", "cached_tokens", "cache_write_tokens", "cache_write_1h_tokens",
-                "output_tokens", "reasoning_tokens")
+FILE_NAMES = tuple(
+    {"ts": "timestamp", "user_name": "user"}.get(n, n) for n in NAMES if n not in ("source_file", "line")
+)
+TOKEN_FIELDS = (
+    "input_tokens",
+    "cached_tokens",
+    "cache_write_tokens",
+    "cache_write_1h_tokens",
+    "output_tokens",
+    "reasoning_tokens",
+)
 #: Service-tier spellings that mean the standard price list.
 STANDARD_TIERS = {"", "default", "standard", "auto", "on_demand", "on-demand", "none"}
 COST_SCALE = Decimal(1).scaleb(-18)
@@ -160,8 +168,10 @@ def normalize(rec: dict[str, Any], file: str, line: int) -> tuple:
     stamp = parse_timestamp(rec.get("timestamp"))
     counts = {name: _int(rec.get(name), name) for name in TOKEN_FIELDS}
     if counts["cached_tokens"] + counts["cache_write_tokens"] > counts["input_tokens"]:
-        raise Malformed(f"cached above input: cached {counts['cached_tokens']} + cache-write "
-                        f"{counts['cache_write_tokens']} > input {counts['input_tokens']}")
+        raise Malformed(
+            f"cached above input: cached {counts['cached_tokens']} + cache-write "
+            f"{counts['cache_write_tokens']} > input {counts['input_tokens']}"
+        )
     if counts["cache_write_1h_tokens"] > counts["cache_write_tokens"]:
         raise Malformed("cache_write_1h_tokens above cache_write_tokens")
     if counts["reasoning_tokens"] > counts["output_tokens"]:
@@ -177,15 +187,37 @@ def normalize(rec: dict[str, Any], file: str, line: int) -> tuple:
     service_tier = None if tier in STANDARD_TIERS else tier
     hint = rec.get("tier_hint")
     provider = _text(rec.get("provider"))
-    return (stamp, model, provider.lower() if provider else None, counts["input_tokens"], counts["cached_tokens"],
-            counts["cache_write_tokens"], counts["cache_write_1h_tokens"], counts["output_tokens"],
-            counts["reasoning_tokens"], requests, batch, service_tier, _text(rec.get("project")),
-            _text(rec.get("user")), parse_cost(rec.get("cost")), None if hint is None else int(hint), file, line)
+    return (
+        stamp,
+        model,
+        provider.lower() if provider else None,
+        counts["input_tokens"],
+        counts["cached_tokens"],
+        counts["cache_write_tokens"],
+        counts["cache_write_1h_tokens"],
+        counts["output_tokens"],
+        counts["reasoning_tokens"],
+        requests,
+        batch,
+        service_tier,
+        _text(rec.get("project")),
+        _text(rec.get("user")),
+        parse_cost(rec.get("cost")),
+        None if hint is None else int(hint),
+        file,
+        line,
+    )
 
 
-def projection_sql(table: str, available: list[str], columns: dict[str, str] | None = None,
-                   source_file: str = "''", line: str = "CAST(NULL AS BIGINT)", dialect: str = "duckdb",
-                   types: dict[str, str] | None = None) -> str:
+def projection_sql(
+    table: str,
+    available: list[str],
+    columns: dict[str, str] | None = None,
+    source_file: str = "''",
+    line: str = "CAST(NULL AS BIGINT)",
+    dialect: str = "duckdb",
+    types: dict[str, str] | None = None,
+) -> str:
     """SELECT turning a table with canonical (or mapped) columns into engine columns plus ``bad_reason``.
 
     Portable between DuckDB and Spark SQL.  A missing optional column takes its default; a
@@ -226,8 +258,12 @@ def projection_sql(table: str, available: list[str], columns: dict[str, str] | N
     req = col("requests")
     cost = col("cost")
     raw_tokens = {n: col(n) for n in TOKEN_FIELDS + ("requests",)}
-    unparsable = " OR ".join(f"({c} IS NOT NULL AND TRY_CAST({c} AS BIGINT) IS NULL)"
-                             for c in raw_tokens.values() if c is not None) or "FALSE"
+    unparsable = (
+        " OR ".join(
+            f"({c} IS NOT NULL AND TRY_CAST({c} AS BIGINT) IS NULL)" for c in raw_tokens.values() if c is not None
+        )
+        or "FALSE"
+    )
     return f"""
 SELECT *,
   CASE
@@ -279,9 +315,11 @@ def missing_required(available: list[str], columns: dict[str, str] | None, where
     have = set(available)
     for ours, theirs in mapping.items():
         if theirs not in have:
-            raise BadInputError(f"{where}: no column {theirs!r} (mapped to {ours!r}); columns are: "
-                                f"{', '.join(sorted(have))}")
+            raise BadInputError(
+                f"{where}: no column {theirs!r} (mapped to {ours!r}); columns are: {', '.join(sorted(have))}"
+            )
     for name in REQUIRED:
         if mapping.get(name, name) not in have:
-            raise BadInputError(f"{where}: no {name!r} column; map yours with ours=theirs "
-                                f"(columns are: {', '.join(sorted(have))})")
+            raise BadInputError(
+                f"{where}: no {name!r} column; map yours with ours=theirs (columns are: {', '.join(sorted(have))})"
+            )

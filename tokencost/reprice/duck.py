@@ -16,8 +16,14 @@ class DuckEngine:
 
     name = "duckdb"
 
-    def __init__(self, *, memory_limit: str = "2GB", temp_directory: str | None = None, threads: int | None = None,
-                 connection: Any = None):
+    def __init__(
+        self,
+        *,
+        memory_limit: str = "2GB",
+        temp_directory: str | None = None,
+        threads: int | None = None,
+        connection: Any = None,
+    ):
         import duckdb
 
         self.duckdb = duckdb
@@ -30,8 +36,11 @@ class DuckEngine:
             self.con.execute(f"SET threads = {int(threads or os.cpu_count() or 1)}")
         self.con.execute("SET TimeZone = 'UTC'")
         self.parts: list[str] = []
-        self.con.execute("CREATE OR REPLACE TEMP TABLE _tc_usage_py ("
-                         + ", ".join(f"{n} {t}" for n, t in COLUMNS) + ", bad_reason STRING)")
+        self.con.execute(
+            "CREATE OR REPLACE TEMP TABLE _tc_usage_py ("
+            + ", ".join(f"{n} {t}" for n, t in COLUMNS)
+            + ", bad_reason STRING)"
+        )
 
     # -- usage ---------------------------------------------------------------------------------
     def add_rows(self, rows: list[tuple]) -> None:
@@ -56,21 +65,29 @@ class DuckEngine:
         available = [r[0] for r in described]
         missing_required(available, columns, paths[0] if len(paths) == 1 else f"{len(paths)} Parquet files")
         view = f"_tc_usage_pq{len(self.parts)}"
-        self.con.execute(f"CREATE OR REPLACE TEMP VIEW {view} AS "
-                         + projection_sql(scan, available, columns, "filename", "file_row_number + 1",
-                                          types={r[0]: str(r[1]) for r in described}))
+        self.con.execute(
+            f"CREATE OR REPLACE TEMP VIEW {view} AS "
+            + projection_sql(
+                scan, available, columns, "filename", "file_row_number + 1", types={r[0]: str(r[1]) for r in described}
+            )
+        )
         self.parts.append(view)
 
     def add_csv(self, path: str, columns: dict[str, str], gzip: bool) -> None:
         """A canonical CSV read by DuckDB itself (typed and validated in SQL; lines found on demand)."""
         quoted = "'" + path.replace("'", "''") + "'"
-        scan = (f"read_csv({quoted}, header = true, all_varchar = true, filename = true"
-                + (", compression = 'gzip'" if gzip else "") + ")")
+        scan = (
+            f"read_csv({quoted}, header = true, all_varchar = true, filename = true"
+            + (", compression = 'gzip'" if gzip else "")
+            + ")"
+        )
         available = [r[0] for r in self.con.execute(f"DESCRIBE SELECT * FROM {scan}").fetchall()]
         missing_required([a for a in available if a != "filename"], columns, path)
         view = f"_tc_usage_csv{len(self.parts)}"
-        self.con.execute(f"CREATE OR REPLACE TEMP VIEW {view} AS "
-                         + projection_sql(scan, available, columns, "filename", "CAST(NULL AS BIGINT)"))
+        self.con.execute(
+            f"CREATE OR REPLACE TEMP VIEW {view} AS "
+            + projection_sql(scan, available, columns, "filename", "CAST(NULL AS BIGINT)")
+        )
         self.parts.append(view)
 
     def add_frame(self, frame: Any, columns: dict[str, str]) -> None:
@@ -84,14 +101,24 @@ class DuckEngine:
         available = [r[0] for r in described]
         missing_required(available, columns, "the DataFrame")
         view = f"_tc_usage_df{len(self.parts)}"
-        self.con.execute(f"CREATE OR REPLACE TEMP VIEW {view} AS "
-                         + projection_sql(name, available, columns, "'<DataFrame>'", "CAST(NULL AS BIGINT)",
-                                          types={r[0]: str(r[1]) for r in described}))
+        self.con.execute(
+            f"CREATE OR REPLACE TEMP VIEW {view} AS "
+            + projection_sql(
+                name,
+                available,
+                columns,
+                "'<DataFrame>'",
+                "CAST(NULL AS BIGINT)",
+                types={r[0]: str(r[1]) for r in described},
+            )
+        )
         self.parts.append(view)
 
     def finish_usage(self) -> None:
         cols = ", ".join([n for n, _ in COLUMNS] + ["bad_reason"])
-        union = " UNION ALL ".join([f"SELECT {cols} FROM _tc_usage_py"] + [f"SELECT {cols} FROM {v}" for v in self.parts])
+        union = " UNION ALL ".join(
+            [f"SELECT {cols} FROM _tc_usage_py"] + [f"SELECT {cols} FROM {v}" for v in self.parts]
+        )
         self.con.execute(f"CREATE OR REPLACE TEMP VIEW _tc_usage AS {union}")
 
     # -- lookup tables -------------------------------------------------------------------------
@@ -104,7 +131,9 @@ class DuckEngine:
             self.con.executemany(f"INSERT INTO _tc_prices VALUES ({marks})", [list(r) for r in records])
 
     def set_mapping(self, pairs: list[tuple[str, str, str | None]]) -> None:
-        self.con.execute("CREATE OR REPLACE TEMP TABLE _tc_model_map (raw_model STRING, raw_provider STRING, model_key STRING)")
+        self.con.execute(
+            "CREATE OR REPLACE TEMP TABLE _tc_model_map (raw_model STRING, raw_provider STRING, model_key STRING)"
+        )
         if pairs:
             self.con.executemany("INSERT INTO _tc_model_map VALUES (?, ?, ?)", [list(p) for p in pairs])
         self.con.execute(f"CREATE OR REPLACE TEMP TABLE _tc_lookup AS {lookup_sql()}")

@@ -79,16 +79,34 @@ def price_rows(priced: Priced, effective_to: dt.date) -> list[PriceRow]:
                     notes.extend(n for n in tier_notes if n not in notes)
                 where = f"{priced.key} ({period.effective})"
                 if ttl == "5m":
-                    kinds.update({"in": _per_token_usd(rates["input"], usd, where),
-                                  "out": _per_token_usd(rates["output"], usd, where),
-                                  "cr": _per_token_usd(rates["cache_read"], usd, where),
-                                  "cw": _per_token_usd(rates["cache_write"], usd, where)})
+                    kinds.update(
+                        {
+                            "in": _per_token_usd(rates["input"], usd, where),
+                            "out": _per_token_usd(rates["output"], usd, where),
+                            "cr": _per_token_usd(rates["cache_read"], usd, where),
+                            "cw": _per_token_usd(rates["cache_write"], usd, where),
+                        }
+                    )
                 else:
                     kinds["cw1h"] = _per_token_usd(rates["cache_write"], usd, where)
             above = 0 if tier is None else tier.above_prompt_tokens
             bands.append((above, tier is None or tier.rule == "whole_request", kinds))
-        rows.append(PriceRow(priced.key, priced.provider, priced.tokenizer, period.effective, effective_to,
-                             batch, service, period.currency, usd, period.source, tuple(bands), tuple(notes)))
+        rows.append(
+            PriceRow(
+                priced.key,
+                priced.provider,
+                priced.tokenizer,
+                period.effective,
+                effective_to,
+                batch,
+                service,
+                period.currency,
+                usd,
+                period.source,
+                tuple(bands),
+                tuple(notes),
+            )
+        )
     return rows
 
 
@@ -112,8 +130,14 @@ def max_bands(rows: list[PriceRow]) -> int:
 def price_columns(n_bands: int) -> list[tuple[str, str]]:
     """Column names and SQL types of the flat price table with ``n_bands`` bands."""
     rate = f"DECIMAL({RATE_PRECISION},{RATE_SCALE})"
-    cols = [("p_key", "VARCHAR"), ("p_tokenizer", "VARCHAR"), ("p_from", "DATE"), ("p_to", "DATE"),
-            ("p_batch", "BOOLEAN"), ("p_service_tier", "VARCHAR")]
+    cols = [
+        ("p_key", "VARCHAR"),
+        ("p_tokenizer", "VARCHAR"),
+        ("p_from", "DATE"),
+        ("p_to", "DATE"),
+        ("p_batch", "BOOLEAN"),
+        ("p_service_tier", "VARCHAR"),
+    ]
     for b in range(n_bands):
         cols += [(f"b{b}_above", "BIGINT"), (f"b{b}_whole", "BOOLEAN")]
         cols += [(f"b{b}_{k}", rate) for k in KINDS]

@@ -14,10 +14,29 @@ from .rules import priced_select
 TIME_GROUPS = {"day": "day", "week": "week", "month": "month", "year": "year", "hour": "hour"}
 #: ``model`` and ``provider`` are filled in afterwards from the raw spelling's registry key.
 POST_GROUPS = ("model", "provider")
-COLUMN_GROUPS = {"model": "model", "provider": "provider", "project": "project", "user": "user_name",
-                 "service_tier": "service_tier", "batch": "batch", "raw_model": "model"}
-SUMS = ("requests", "input_tokens", "cached_tokens", "cache_write_tokens", "output_tokens", "reasoning_tokens",
-        "input_cost", "cache_read_cost", "cache_write_cost", "output_cost", "repriced_cost", "cost")
+COLUMN_GROUPS = {
+    "model": "model",
+    "provider": "provider",
+    "project": "project",
+    "user": "user_name",
+    "service_tier": "service_tier",
+    "batch": "batch",
+    "raw_model": "model",
+}
+SUMS = (
+    "requests",
+    "input_tokens",
+    "cached_tokens",
+    "cache_write_tokens",
+    "output_tokens",
+    "reasoning_tokens",
+    "input_cost",
+    "cache_read_cost",
+    "cache_write_cost",
+    "output_cost",
+    "repriced_cost",
+    "cost",
+)
 
 
 def group_expr(name: str) -> str | None:
@@ -37,17 +56,26 @@ def where_clause(since: dt.date | None, until: dt.date | None) -> str:
     return " AND ".join(parts) or "TRUE"
 
 
-def aggregate_sql(n_bands: int, group_by: tuple[str, ...], since: dt.date | None, until: dt.date | None,
-                  usage: str = "_tc_usage", lookup: str = "_tc_lookup") -> str:
+def aggregate_sql(
+    n_bands: int,
+    group_by: tuple[str, ...],
+    since: dt.date | None,
+    until: dt.date | None,
+    usage: str = "_tc_usage",
+    lookup: str = "_tc_lookup",
+) -> str:
     sql_groups = [g for g in group_by if group_expr(g) is not None]
     groups = [f"{group_expr(g)} AS g_{g}" for g in sql_groups]
     keys = [f"g_{g}" for g in sql_groups] + ["model", "provider", "batch", "service_tier", "priced", "bad_reason"]
     inner = priced_select(n_bands, f"(SELECT * FROM {usage} WHERE {where_clause(since, until)})", lookup)
-    approx = ("SUM(CASE WHEN requests > 1 AND tier_hint IS NULL AND b1_above IS NOT NULL THEN 1 ELSE 0 END)"
-              if n_bands > 1 else "CAST(0 AS BIGINT)")
+    approx = (
+        "SUM(CASE WHEN requests > 1 AND tier_hint IS NULL AND b1_above IS NOT NULL THEN 1 ELSE 0 END)"
+        if n_bands > 1
+        else "CAST(0 AS BIGINT)"
+    )
     sums = ",\n  ".join(f"SUM({c}) AS {c}" for c in SUMS)
     return f"""
-SELECT {', '.join(keys)},
+SELECT {", ".join(keys)},
   COUNT(*) AS rows_,
   {sums},
   COUNT(cost) AS billed_rows,
@@ -56,9 +84,9 @@ SELECT {', '.join(keys)},
   MIN(ts) AS first_ts, MAX(ts) AS last_ts,
   {approx} AS tier_approx_rows
 FROM (
-  SELECT *, {', '.join(groups) + ',' if groups else ''}
+  SELECT *, {", ".join(groups) + "," if groups else ""}
     (p_key IS NOT NULL) AS priced
   FROM ({inner}) priced_rows
 ) g
-GROUP BY {', '.join(keys)}
+GROUP BY {", ".join(keys)}
 """

@@ -34,8 +34,10 @@ def ratio(source: str, target: str) -> tuple[Decimal, str]:
         return Decimal(1), "same tokenizer"
     counts = _data()["counts"]
     if source not in counts or target not in counts:
-        raise BadInputError(f"no measured token ratio between {source!r} and {target!r}; "
-                            f"re-measure tokenizer_ratios.toml with tokencost.reprice.ratios.measure")
+        raise BadInputError(
+            f"no measured token ratio between {source!r} and {target!r}; "
+            f"re-measure tokenizer_ratios.toml with tokencost.reprice.ratios.measure"
+        )
     value = (Decimal(counts[target]) / Decimal(counts[source])).quantize(RATIO_PLACES)
     return value, f"approximate: {source}->{target} x{value} measured on {_data()['corpus']['name']}"
 
@@ -45,9 +47,15 @@ def measure(files: list[Path], name: str) -> str:
     from ..tokenizers import TOKENIZER_NAMES, get_tokenizer
 
     text = "\n".join(p.read_text(encoding="utf-8") for p in files)
-    lines = ["# Token counts of one corpus under every shipped tokenizer (see ratios.py).",
-             f"measured = {dt.date.today().isoformat()}", "", "[corpus]", f'name = "{name}"',
-             f"characters = {len(text)}", "files = ["]
+    lines = [
+        "# Token counts of one corpus under every shipped tokenizer (see ratios.py).",
+        f"measured = {dt.date.today().isoformat()}",
+        "",
+        "[corpus]",
+        f'name = "{name}"',
+        f"characters = {len(text)}",
+        "files = [",
+    ]
     lines += [f'  {{ path = "{p.name}", sha256 = "{hashlib.sha256(p.read_bytes()).hexdigest()}" }},' for p in files]
     lines += ["]", "", "[counts]"]
     for tok in TOKENIZER_NAMES:

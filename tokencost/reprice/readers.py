@@ -36,9 +36,16 @@ from .canonical import FILE_NAMES
 from .sources import BadLine
 
 Item = tuple[int, "dict[str, Any] | BadLine"]
-CANONICAL_ALIASES = {"ts": "timestamp", "time": "timestamp", "date": "timestamp", "created_at": "timestamp",
-                     "prompt_tokens": "input_tokens", "completion_tokens": "output_tokens",
-                     "num_requests": "requests", "cache_read_tokens": "cached_tokens"}
+CANONICAL_ALIASES = {
+    "ts": "timestamp",
+    "time": "timestamp",
+    "date": "timestamp",
+    "created_at": "timestamp",
+    "prompt_tokens": "input_tokens",
+    "completion_tokens": "output_tokens",
+    "num_requests": "requests",
+    "cache_read_tokens": "cached_tokens",
+}
 
 
 def _get(obj: Any, *path: str) -> Any:
@@ -90,14 +97,22 @@ def openai_usage(items: Iterable[tuple[int, Any]], columns: dict[str, str]) -> I
             buckets = page.get("data", []) if page.get("object") == "page" else [page]
             for bucket in buckets:
                 for res in bucket.get("results", []):
-                    yield line, {
-                        "timestamp": bucket.get("start_time"), "model": res.get("model"),
-                        "provider": "openai", "input_tokens": res.get("input_tokens"),
-                        "cached_tokens": res.get("input_cached_tokens"), "output_tokens": res.get("output_tokens"),
-                        "requests": res.get("num_model_requests"), "batch": res.get("batch"),
-                        "service_tier": res.get("service_tier"), "project": res.get("project_id"),
-                        "user": res.get("user_id"),
-                    }
+                    yield (
+                        line,
+                        {
+                            "timestamp": bucket.get("start_time"),
+                            "model": res.get("model"),
+                            "provider": "openai",
+                            "input_tokens": res.get("input_tokens"),
+                            "cached_tokens": res.get("input_cached_tokens"),
+                            "output_tokens": res.get("output_tokens"),
+                            "requests": res.get("num_model_requests"),
+                            "batch": res.get("batch"),
+                            "service_tier": res.get("service_tier"),
+                            "project": res.get("project_id"),
+                            "user": res.get("user_id"),
+                        },
+                    )
 
 
 def _openai_usage_object(usage: dict) -> dict[str, Any]:
@@ -120,8 +135,17 @@ def openai_batch(items: Iterable[tuple[int, Any]], columns: dict[str, str]) -> I
         body = _get(rec, "response", "body")
         if not isinstance(body, dict) or not isinstance(body.get("usage"), dict):
             continue  # a failed request: nothing billed
-        yield line, {"timestamp": body.get("created_at", body.get("created")), "model": body.get("model"),
-                     "provider": "openai", "batch": True, "requests": 1, **_openai_usage_object(body["usage"])}
+        yield (
+            line,
+            {
+                "timestamp": body.get("created_at", body.get("created")),
+                "model": body.get("model"),
+                "provider": "openai",
+                "batch": True,
+                "requests": 1,
+                **_openai_usage_object(body["usage"]),
+            },
+        )
 
 
 CONTEXT_WINDOWS = {"0-200k": 0, "200k-1m": 200_000}
@@ -135,14 +159,25 @@ def anthropic_usage(items: Iterable[tuple[int, Any]], columns: dict[str, str]) -
                 w5 = creation.get("ephemeral_5m_input_tokens", res.get("cache_creation_5m_input_tokens"))
                 w1 = creation.get("ephemeral_1h_input_tokens", res.get("cache_creation_1h_input_tokens"))
                 window = str(res.get("context_window") or "").lower()
-                yield line, {
-                    "timestamp": bucket.get("starting_at"), "model": res.get("model"), "provider": "anthropic",
-                    "input_tokens": _sum(res.get("uncached_input_tokens"), res.get("cache_read_input_tokens"), w5, w1),
-                    "cached_tokens": res.get("cache_read_input_tokens"), "cache_write_tokens": _sum(w5, w1),
-                    "cache_write_1h_tokens": w1, "output_tokens": res.get("output_tokens"),
-                    "service_tier": res.get("service_tier"), "project": res.get("workspace_id"),
-                    "user": res.get("api_key_id"), "tier_hint": CONTEXT_WINDOWS.get(window),
-                }
+                yield (
+                    line,
+                    {
+                        "timestamp": bucket.get("starting_at"),
+                        "model": res.get("model"),
+                        "provider": "anthropic",
+                        "input_tokens": _sum(
+                            res.get("uncached_input_tokens"), res.get("cache_read_input_tokens"), w5, w1
+                        ),
+                        "cached_tokens": res.get("cache_read_input_tokens"),
+                        "cache_write_tokens": _sum(w5, w1),
+                        "cache_write_1h_tokens": w1,
+                        "output_tokens": res.get("output_tokens"),
+                        "service_tier": res.get("service_tier"),
+                        "project": res.get("workspace_id"),
+                        "user": res.get("api_key_id"),
+                        "tier_hint": CONTEXT_WINDOWS.get(window),
+                    },
+                )
 
 
 def anthropic_cost(items: Iterable[tuple[int, Any]], columns: dict[str, str]) -> Iterator[Item]:
@@ -157,9 +192,18 @@ def anthropic_cost(items: Iterable[tuple[int, Any]], columns: dict[str, str]) ->
                     yield line, BadLine(f"cost report currency {res.get('currency')!r} is not USD")
                     continue
                 cost = None if amount in (None, "") else Decimal(str(amount)) / 100
-                yield line, {"timestamp": bucket.get("starting_at"), "model": res.get("model") or "(not a model)",
-                             "provider": "anthropic", "service_tier": res.get("service_tier"),
-                             "project": res.get("workspace_id"), "cost": cost, "requests": 0}
+                yield (
+                    line,
+                    {
+                        "timestamp": bucket.get("starting_at"),
+                        "model": res.get("model") or "(not a model)",
+                        "provider": "anthropic",
+                        "service_tier": res.get("service_tier"),
+                        "project": res.get("workspace_id"),
+                        "cost": cost,
+                        "requests": 0,
+                    },
+                )
 
 
 def _buckets(doc: Any) -> list[dict]:
@@ -193,11 +237,22 @@ def litellm_spend(items: Iterable[tuple[int, Any]], columns: dict[str, str]) -> 
             provider = str(r.get("custom_llm_provider") or "").lower()
             if provider == "anthropic" and usage.get("cache_read_input_tokens") is not None:
                 prompt = _sum(prompt, cached, written)
-            yield line, {"timestamp": r.get("startTime"), "model": r.get("model"), "provider": provider or None,
-                         "input_tokens": prompt, "cached_tokens": cached, "cache_write_tokens": written,
-                         "output_tokens": r.get("completion_tokens"), "requests": 1,
-                         "user": r.get("user") or r.get("end_user"), "project": r.get("team_id"),
-                         "cost": r.get("spend")}
+            yield (
+                line,
+                {
+                    "timestamp": r.get("startTime"),
+                    "model": r.get("model"),
+                    "provider": provider or None,
+                    "input_tokens": prompt,
+                    "cached_tokens": cached,
+                    "cache_write_tokens": written,
+                    "output_tokens": r.get("completion_tokens"),
+                    "requests": 1,
+                    "user": r.get("user") or r.get("end_user"),
+                    "project": r.get("team_id"),
+                    "cost": r.get("spend"),
+                },
+            )
 
 
 def _otel_value(value: dict) -> Any:
@@ -219,17 +274,21 @@ def otel(items: Iterable[tuple[int, Any]], columns: dict[str, str]) -> Iterator[
                     if not any(k.startswith("gen_ai.usage.") for k in attrs):
                         continue
                     nanos = span.get("startTimeUnixNano")
-                    yield line, {
-                        "timestamp": None if nanos is None else Decimal(str(nanos)) / 1_000_000_000,
-                        "model": attrs.get("gen_ai.response.model") or attrs.get("gen_ai.request.model"),
-                        "provider": attrs.get("gen_ai.provider.name") or attrs.get("gen_ai.system"),
-                        "input_tokens": attrs.get("gen_ai.usage.input_tokens"),
-                        "cached_tokens": attrs.get("gen_ai.usage.cache_read.input_tokens"),
-                        "cache_write_tokens": attrs.get("gen_ai.usage.cache_creation.input_tokens"),
-                        "output_tokens": attrs.get("gen_ai.usage.output_tokens"),
-                        "reasoning_tokens": attrs.get("gen_ai.usage.reasoning.output_tokens"),
-                        "requests": 1, "service_tier": attrs.get("openai.response.service_tier"),
-                    }
+                    yield (
+                        line,
+                        {
+                            "timestamp": None if nanos is None else Decimal(str(nanos)) / 1_000_000_000,
+                            "model": attrs.get("gen_ai.response.model") or attrs.get("gen_ai.request.model"),
+                            "provider": attrs.get("gen_ai.provider.name") or attrs.get("gen_ai.system"),
+                            "input_tokens": attrs.get("gen_ai.usage.input_tokens"),
+                            "cached_tokens": attrs.get("gen_ai.usage.cache_read.input_tokens"),
+                            "cache_write_tokens": attrs.get("gen_ai.usage.cache_creation.input_tokens"),
+                            "output_tokens": attrs.get("gen_ai.usage.output_tokens"),
+                            "reasoning_tokens": attrs.get("gen_ai.usage.reasoning.output_tokens"),
+                            "requests": 1,
+                            "service_tier": attrs.get("openai.response.service_tier"),
+                        },
+                    )
 
 
 def claude_code(items: Iterable[tuple[int, Any]], columns: dict[str, str]) -> Iterator[Item]:
@@ -241,7 +300,11 @@ def claude_code(items: Iterable[tuple[int, Any]], columns: dict[str, str]) -> It
             yield line, rec
             continue
         message = rec.get("message")
-        if rec.get("type") != "assistant" or not isinstance(message, dict) or not isinstance(message.get("usage"), dict):
+        if (
+            rec.get("type") != "assistant"
+            or not isinstance(message, dict)
+            or not isinstance(message.get("usage"), dict)
+        ):
             continue
         usage = message["usage"]
         if message.get("model") == "<synthetic>":
@@ -249,11 +312,20 @@ def claude_code(items: Iterable[tuple[int, Any]], columns: dict[str, str]) -> It
         creation = usage.get("cache_creation") or {}
         written = usage.get("cache_creation_input_tokens")
         w1 = creation.get("ephemeral_1h_input_tokens")
-        row = {"timestamp": rec.get("timestamp"), "model": message.get("model"), "provider": "anthropic",
-               "input_tokens": _sum(usage.get("input_tokens"), usage.get("cache_read_input_tokens"), written),
-               "cached_tokens": usage.get("cache_read_input_tokens"), "cache_write_tokens": written,
-               "cache_write_1h_tokens": w1, "output_tokens": usage.get("output_tokens"), "requests": 1,
-               "service_tier": usage.get("service_tier"), "project": rec.get("cwd"), "user": rec.get("sessionId")}
+        row = {
+            "timestamp": rec.get("timestamp"),
+            "model": message.get("model"),
+            "provider": "anthropic",
+            "input_tokens": _sum(usage.get("input_tokens"), usage.get("cache_read_input_tokens"), written),
+            "cached_tokens": usage.get("cache_read_input_tokens"),
+            "cache_write_tokens": written,
+            "cache_write_1h_tokens": w1,
+            "output_tokens": usage.get("output_tokens"),
+            "requests": 1,
+            "service_tier": usage.get("service_tier"),
+            "project": rec.get("cwd"),
+            "user": rec.get("sessionId"),
+        }
         key = str(message.get("id") or rec.get("requestId") or rec.get("uuid") or line)
         if key not in last:
             order.append(key)
@@ -263,9 +335,14 @@ def claude_code(items: Iterable[tuple[int, Any]], columns: dict[str, str]) -> It
 
 
 READERS: dict[str, Callable[[Iterable[tuple[int, Any]], dict[str, str]], Iterator[Item]]] = {
-    "canonical": canonical, "openai-usage": openai_usage, "openai-batch": openai_batch,
-    "anthropic-usage": anthropic_usage, "anthropic-cost": anthropic_cost, "litellm-spend": litellm_spend,
-    "otel": otel, "claude-code": claude_code,
+    "canonical": canonical,
+    "openai-usage": openai_usage,
+    "openai-batch": openai_batch,
+    "anthropic-usage": anthropic_usage,
+    "anthropic-cost": anthropic_cost,
+    "litellm-spend": litellm_spend,
+    "otel": otel,
+    "claude-code": claude_code,
 }
 
 

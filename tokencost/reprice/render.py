@@ -49,8 +49,10 @@ def render_text(result: Repricing) -> str:
     head = [*result.group_by, "requests", "input", "output", "repriced"] + (["billed", "!"] if billed else [])
     cells = [head]
     for g in result.groups:
-        row = ["-" if v is None else (v.isoformat() if isinstance(v, (dt.date, dt.datetime)) else str(v))
-               for v in g.key.values()]
+        row = [
+            "-" if v is None else (v.isoformat() if isinstance(v, (dt.date, dt.datetime)) else str(v))
+            for v in g.key.values()
+        ]
         row += [_tokens(g.requests), _tokens(g.input_tokens), _tokens(g.output_tokens), _cost(g.total_cost)]
         if billed:
             row += ["-" if g.billed_cost is None else _cost(g.billed_cost), "!" if g.flag else ""]
@@ -60,8 +62,10 @@ def render_text(result: Repricing) -> str:
     lines = _fit(cells, right)
     lines.insert(1, "-" * min(WIDTH, max(len(line) for line in lines)))
     lines.append("")
-    lines.append(f"Total repriced: {_cost(result.total_cost)} USD over {result.rows:,} rows"
-                 + (f"; billed {_cost(result.billed_cost)}" if billed else ""))
+    lines.append(
+        f"Total repriced: {_cost(result.total_cost)} USD over {result.rows:,} rows"
+        + (f"; billed {_cost(result.billed_cost)}" if billed else "")
+    )
     for w in result.what_if:
         label = " (approximate token counts)" if w.approximate else ""
         extra = f", {w.unpriced_rows:,} rows not priced" if w.unpriced_rows else ""
@@ -74,8 +78,12 @@ def render_text(result: Repricing) -> str:
     if result.unpriced:
         lines.append("Unpriced (not counted in the total):")
         for u in result.unpriced:
-            lines.extend(wrap.wrap(f"  {u.model}: {u.rows:,} rows, {_tokens(u.input_tokens)} input / "
-                                   f"{_tokens(u.output_tokens)} output tokens - {u.reason}"))
+            lines.extend(
+                wrap.wrap(
+                    f"  {u.model}: {u.rows:,} rows, {_tokens(u.input_tokens)} input / "
+                    f"{_tokens(u.output_tokens)} output tokens - {u.reason}"
+                )
+            )
     if result.malformed:
         reasons = ", ".join(f"{k} {v:,}" for k, v in result.malformed_by_reason.items())
         lines.extend(wrap.wrap(f"Malformed rows skipped: {result.malformed:,} ({reasons})"))
@@ -89,9 +97,15 @@ def render_text(result: Repricing) -> str:
     return "\n".join(out) + "\n"
 
 
-FOCUS_TYPES = {"ChargePeriodStart": "TIMESTAMP", "ChargePeriodEnd": "TIMESTAMP", "ConsumedQuantity": "BIGINT",
-               "PricingQuantity": "DECIMAL(38,6)", "ListCost": "DECIMAL(38,18)", "BilledCost": "DECIMAL(38,18)",
-               "x_Requests": "BIGINT"}
+FOCUS_TYPES = {
+    "ChargePeriodStart": "TIMESTAMP",
+    "ChargePeriodEnd": "TIMESTAMP",
+    "ConsumedQuantity": "BIGINT",
+    "PricingQuantity": "DECIMAL(38,6)",
+    "ListCost": "DECIMAL(38,18)",
+    "BilledCost": "DECIMAL(38,18)",
+    "x_Requests": "BIGINT",
+}
 
 
 def write_parquet(rows: list[dict[str, Any]], path: str) -> None:
@@ -106,9 +120,10 @@ def write_parquet(rows: list[dict[str, Any]], path: str) -> None:
         types = {c: FOCUS_TYPES.get(c, "STRING") for c in columns}
         con.execute("CREATE TABLE focus (" + ", ".join(f'"{c}" {t}' for c, t in types.items()) + ")")
         marks = ", ".join("?" for _ in columns)
-        con.executemany(f"INSERT INTO focus VALUES ({marks})",
-                        [[r.get(c) if types[c] != "STRING" or r.get(c) is None else str(r.get(c)) for c in columns]
-                         for r in rows])
+        con.executemany(
+            f"INSERT INTO focus VALUES ({marks})",
+            [[r.get(c) if types[c] != "STRING" or r.get(c) is None else str(r.get(c)) for c in columns] for r in rows],
+        )
         con.execute("COPY focus TO ? (FORMAT parquet)", [str(path)])
     finally:
         con.close()

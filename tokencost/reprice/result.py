@@ -86,12 +86,23 @@ class Repricing:
             "engine": self.engine,
             "group_by": list(self.group_by),
             "groups": [_group_dict(g) for g in self.groups],
-            "what_if": [{"model": w.model, "as_of": w.as_of, "total_cost": w.total_cost,
-                         "approximate": w.approximate, "basis": w.basis, "unpriced_rows": w.unpriced_rows}
-                        for w in self.what_if],
+            "what_if": [
+                {
+                    "model": w.model,
+                    "as_of": w.as_of,
+                    "total_cost": w.total_cost,
+                    "approximate": w.approximate,
+                    "basis": w.basis,
+                    "unpriced_rows": w.unpriced_rows,
+                }
+                for w in self.what_if
+            ],
             "unpriced": [vars(u) for u in self.unpriced],
-            "malformed": {"rows": self.malformed, "by_reason": self.malformed_by_reason,
-                          "examples": [{"file": f, "line": n, "reason": r} for f, n, r in self.malformed_examples]},
+            "malformed": {
+                "rows": self.malformed,
+                "by_reason": self.malformed_by_reason,
+                "examples": [{"file": f, "line": n, "reason": r} for f, n, r in self.malformed_examples],
+            },
             "notes": self.notes,
         }
 
@@ -111,11 +122,18 @@ class Repricing:
             model = key.get("model")
             tokens = g.input_tokens + g.output_tokens
             row = {
-                "ChargePeriodStart": g.first, "ChargePeriodEnd": g.last,
+                "ChargePeriodStart": g.first,
+                "ChargePeriodEnd": g.last,
                 "ProviderName": (model or "").split(":")[0] or key.get("provider"),
-                "ResourceId": model, "ChargeCategory": "Usage", "ChargeDescription": "LLM tokens repriced at list rates",
-                "ConsumedQuantity": tokens, "ConsumedUnit": "Tokens", "PricingUnit": "1M Tokens",
-                "PricingQuantity": Decimal(tokens) / 1_000_000, "ListCost": g.total_cost, "BilledCost": g.billed_cost,
+                "ResourceId": model,
+                "ChargeCategory": "Usage",
+                "ChargeDescription": "LLM tokens repriced at list rates",
+                "ConsumedQuantity": tokens,
+                "ConsumedUnit": "Tokens",
+                "PricingUnit": "1M Tokens",
+                "PricingQuantity": Decimal(tokens) / 1_000_000,
+                "ListCost": g.total_cost,
+                "BilledCost": g.billed_cost,
                 "BillingCurrency": "USD",
             }
             for name, value in key.items():
@@ -127,12 +145,25 @@ class Repricing:
             out.append(row)
         keys = [k for k in (out[0] if out else {}) if k.startswith("x_") and k not in ("x_Requests",)]
         for u in self.unpriced:
-            row = {"ChargePeriodStart": None, "ChargePeriodEnd": None, "ProviderName": u.provider,
-                   "ResourceId": u.model, "ChargeCategory": "Usage", "ChargeDescription": "not priced",
-                   "ConsumedQuantity": u.input_tokens + u.output_tokens, "ConsumedUnit": "Tokens",
-                   "PricingUnit": "1M Tokens", "PricingQuantity": None, "ListCost": None, "BilledCost": None,
-                   "BillingCurrency": "USD", **{k: None for k in keys}, "x_Requests": None,
-                   "x_UnpricedRows": u.rows, "x_Unpriced": u.reason}
+            row = {
+                "ChargePeriodStart": None,
+                "ChargePeriodEnd": None,
+                "ProviderName": u.provider,
+                "ResourceId": u.model,
+                "ChargeCategory": "Usage",
+                "ChargeDescription": "not priced",
+                "ConsumedQuantity": u.input_tokens + u.output_tokens,
+                "ConsumedUnit": "Tokens",
+                "PricingUnit": "1M Tokens",
+                "PricingQuantity": None,
+                "ListCost": None,
+                "BilledCost": None,
+                "BillingCurrency": "USD",
+                **{k: None for k in keys},
+                "x_Requests": None,
+                "x_UnpricedRows": u.rows,
+                "x_Unpriced": u.reason,
+            }
             out.append(row)
         return out
 

@@ -26,10 +26,13 @@ def _t(expr: str) -> str:
 
 def tier_index(n_bands: int) -> str:
     """The chosen band: 0 for base rates, ``b`` for the highest tier the prompt is past."""
-    by_hint = " ".join(f"WHEN b{b}_above IS NOT NULL AND b{b}_above <= tier_hint THEN {b}"
-                       for b in range(n_bands - 1, 0, -1))
-    by_size = " ".join(f"WHEN b{b}_above IS NOT NULL AND input_tokens > requests * b{b}_above THEN {b}"
-                       for b in range(n_bands - 1, 0, -1))
+    by_hint = " ".join(
+        f"WHEN b{b}_above IS NOT NULL AND b{b}_above <= tier_hint THEN {b}" for b in range(n_bands - 1, 0, -1)
+    )
+    by_size = " ".join(
+        f"WHEN b{b}_above IS NOT NULL AND input_tokens > requests * b{b}_above THEN {b}"
+        for b in range(n_bands - 1, 0, -1)
+    )
     if n_bands == 1:
         return "0"
     return f"(CASE WHEN tier_hint IS NOT NULL THEN (CASE {by_hint} ELSE 0 END) ELSE (CASE {by_size} ELSE 0 END) END)"
@@ -86,8 +89,7 @@ def cost_columns(n_bands: int, tier: str = "tier_ix") -> dict[str, str]:
 
 def lookup_sql(prices: str = "_tc_prices", mapping: str = "_tc_model_map") -> str:
     """The price table keyed by the log's own spellings (small: spellings x price lists)."""
-    return (f"SELECT m.raw_model, m.raw_provider, p.* FROM {mapping} m "
-            f"JOIN {prices} p ON p.p_key = m.model_key")
+    return f"SELECT m.raw_model, m.raw_provider, p.* FROM {mapping} m JOIN {prices} p ON p.p_key = m.model_key"
 
 
 def priced_select(n_bands: int, usage: str, lookup: str) -> str:
@@ -109,7 +111,7 @@ WITH joined AS (
 ), tiered AS (
   SELECT *, {tier_index(n_bands)} AS tier_ix FROM joined
 ), costed AS (
-  SELECT *, {', '.join(f'{expr} AS {name}' for name, expr in costs.items())} FROM tiered
+  SELECT *, {", ".join(f"{expr} AS {name}" for name, expr in costs.items())} FROM tiered
 )
 SELECT *, ({total}) AS repriced_cost FROM costed
 """

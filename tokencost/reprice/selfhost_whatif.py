@@ -28,8 +28,9 @@ def parse_spec(spec: str) -> tuple[str, str]:
     return model.strip(), gpu.strip()
 
 
-def what_if_selfhost(eng: Any, registry: Registry, spec: str, mapping: list, since: dt.date | None,
-                     until: dt.date | None) -> WhatIf:
+def what_if_selfhost(
+    eng: Any, registry: Registry, spec: str, mapping: list, since: dt.date | None, until: dt.date | None
+) -> WhatIf:
     from ..selfhost import estimate
     from ..selfhost.hardware import resolve_model
 
@@ -49,13 +50,15 @@ def what_if_selfhost(eng: Any, registry: Registry, spec: str, mapping: list, sin
 SELECT CAST(date_trunc('hour', ts) AS TIMESTAMP) AS hour, SUM(requests) AS requests,
        SUM(CAST(ROUND(input_tokens * r) AS BIGINT)) AS input_tokens,
        SUM(CAST(ROUND(output_tokens * r) AS BIGINT)) AS output_tokens
-FROM (SELECT *, CASE {' '.join(cases)} END AS r FROM _tc_usage
+FROM (SELECT *, CASE {" ".join(cases)} END AS r FROM _tc_usage
       WHERE bad_reason IS NULL AND {where_clause(since, until)}) s
 WHERE r IS NOT NULL
 GROUP BY 1"""
     _, hours = eng.rows(sql)
-    _, skipped = eng.rows(f"SELECT COUNT(*) FROM (SELECT *, CASE {' '.join(cases)} END AS r FROM _tc_usage "
-                          f"WHERE bad_reason IS NULL AND {where_clause(since, until)}) s WHERE r IS NULL")
+    _, skipped = eng.rows(
+        f"SELECT COUNT(*) FROM (SELECT *, CASE {' '.join(cases)} END AS r FROM _tc_usage "
+        f"WHERE bad_reason IS NULL AND {where_clause(since, until)}) s WHERE r IS NULL"
+    )
     if not hours:
         raise BadInputError("no traffic in the chosen period to size a self-hosted deployment for")
     requests = sum(h[1] for h in hours)
@@ -69,8 +72,10 @@ GROUP BY 1"""
     first, last = min(h[0] for h in hours), max(h[0] for h in hours)
     span = int((last - first).total_seconds() // 3600) + 1
     total = replicas * est.cost_per_hour * span
-    basis = (f"approximate: {replicas} x {est.gpus}x {est.gpu} always on for {span} h at "
-             f"${est.price_per_gpu_hour}/GPU-hour ({est.price_source}); sized for the busiest hour "
-             f"({peak_rps:.3f} req/s vs {est.requests_per_s:.3f} req/s per replica at {prompt} in / {response} "
-             f"out tokens per request, roofline model); token counts: {'; '.join(sorted(bases))}")
+    basis = (
+        f"approximate: {replicas} x {est.gpus}x {est.gpu} always on for {span} h at "
+        f"${est.price_per_gpu_hour}/GPU-hour ({est.price_source}); sized for the busiest hour "
+        f"({peak_rps:.3f} req/s vs {est.requests_per_s:.3f} req/s per replica at {prompt} in / {response} "
+        f"out tokens per request, roofline model); token counts: {'; '.join(sorted(bases))}"
+    )
     return WhatIf(f"selfhost:{arch.id}@{est.gpu}", dt.date.today(), total, True, basis, skipped[0][0])

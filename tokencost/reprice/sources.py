@@ -20,8 +20,16 @@ from typing import IO, Any
 
 from ..errors import BadInputError
 
-FORMATS = ("canonical", "openai-usage", "openai-batch", "anthropic-usage", "anthropic-cost", "litellm-spend",
-           "otel", "claude-code")
+FORMATS = (
+    "canonical",
+    "openai-usage",
+    "openai-batch",
+    "anthropic-usage",
+    "anthropic-cost",
+    "litellm-spend",
+    "otel",
+    "claude-code",
+)
 USAGE_SUFFIXES = (".csv", ".jsonl", ".ndjson", ".json", ".parquet", ".gz")
 PARQUET_MAGIC = b"PAR1"
 
@@ -141,7 +149,9 @@ def detect(source: Source) -> tuple[str, str]:
         first_line = stripped.split("\n", 1)[0]
         try:
             rec = json.loads(first_line)
-            container = "json" if isinstance(rec, list) or ("\n" not in stripped.rstrip() and _is_page(rec)) else "jsonl"
+            container = (
+                "json" if isinstance(rec, list) or ("\n" not in stripped.rstrip() and _is_page(rec)) else "jsonl"
+            )
         except json.JSONDecodeError:
             try:
                 with source.open_text() as fh:

@@ -27,10 +27,15 @@ def spark_session(master: str = "local[*]", app_name: str = "tokencost-reprice")
     from pyspark.sql import SparkSession
 
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
-    builder = (SparkSession.builder.master(master).appName(app_name)
-               .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "4")
-               .config("spark.ui.showConsoleProgress", "false")
-               .config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1"))
+    builder = (
+        SparkSession.builder.master(master)
+        .appName(app_name)
+        .config("spark.ui.enabled", "false")
+        .config("spark.sql.shuffle.partitions", "4")
+        .config("spark.ui.showConsoleProgress", "false")
+        .config("spark.driver.host", "127.0.0.1")
+        .config("spark.driver.bindAddress", "127.0.0.1")
+    )
     for key, value in SESSION_CONF.items():
         builder = builder.config(key, value)
     session = builder.getOrCreate()
@@ -44,8 +49,14 @@ def _type(sql_type: str):
     if sql_type.startswith("DECIMAL"):
         p, s = sql_type[8:-1].split(",")
         return T.DecimalType(int(p), int(s))
-    return {"TIMESTAMP": T.TimestampType(), "STRING": T.StringType(), "VARCHAR": T.StringType(),
-            "BIGINT": T.LongType(), "BOOLEAN": T.BooleanType(), "DATE": T.DateType()}[sql_type]
+    return {
+        "TIMESTAMP": T.TimestampType(),
+        "STRING": T.StringType(),
+        "VARCHAR": T.StringType(),
+        "BIGINT": T.LongType(),
+        "BOOLEAN": T.BooleanType(),
+        "DATE": T.DateType(),
+    }[sql_type]
 
 
 def _schema(cols: list[tuple[str, str]]):
@@ -86,9 +97,17 @@ class SparkEngine:
         df.createOrReplaceTempView(raw)
         available = list(df.columns)
         view = f"_tc_usage{len(self.parts)}"
-        self.spark.sql(projection_sql(raw, available, columns, source_file, "CAST(NULL AS BIGINT)", dialect="spark",
-                                      types={f.name: f.dataType.simpleString() for f in df.schema.fields})
-                       ).createOrReplaceTempView(view)
+        self.spark.sql(
+            projection_sql(
+                raw,
+                available,
+                columns,
+                source_file,
+                "CAST(NULL AS BIGINT)",
+                dialect="spark",
+                types={f.name: f.dataType.simpleString() for f in df.schema.fields},
+            )
+        ).createOrReplaceTempView(view)
         self.parts.append(view)
 
     def finish_usage(self) -> None:
