@@ -49,9 +49,9 @@ _DEPRECATED = {
     "Tokenizer": "tokenizers",
     "TOKENIZER_NAMES": "tokenizers",
 }
-_SUBPACKAGES = ("selfhost", "tokenizers")
+_SUBPACKAGES = ("selfhost", "tokenizers", "reprice")
 
-__all__ = ["__version__", *_PUBLIC]
+__all__ = ["__version__", "reprice", *_PUBLIC]
 
 if TYPE_CHECKING:
     from .counting import count_message_tokens, count_tokens

@@ -196,6 +196,27 @@ class Registry:
             )
         return self._priced(model, period, day)
 
+    def history(self, ref: str) -> list[tuple[Priced, dt.date | None]]:
+        """Every price the model had, oldest first: ``(priced on the day it started, the day it ended)``.
+
+        A new segment starts with each price period and each change of the provider's conversion
+        to USD; the last ends on the model's retirement (``None``: still in force).
+        """
+        model = self._models[self.resolve(ref)]
+        periods = model.entry.prices
+        starts = {p.effective for p in periods}
+        for (pid, _), dated in self._conversions.items():
+            if pid == model.provider.id:
+                starts |= {c.effective for c in dated if c.effective and c.effective > periods[0].effective}
+        end = model.entry.retired
+        days = sorted(d for d in starts if end is None or d < end)
+        out = []
+        for i, day in enumerate(days):
+            period = _period_on(model.entry, day)
+            if period is not None:
+                out.append((self._priced(model, period, day), days[i + 1] if i + 1 < len(days) else end))
+        return out
+
     def resolve(self, ref: str) -> str:
         """The ``provider:id`` key ``ref`` names, or :class:`UnknownModelError`."""
         key = self._resolved.get(ref) if isinstance(ref, str) else None

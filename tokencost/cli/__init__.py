@@ -64,9 +64,11 @@ def _register() -> None:
     from .count import count_cmd
     from .estimate import estimate_cmd
     from .prices import models_cmd, prices
+    from .reprice import reprice_command
     from .selfhost import breakeven_command, plan_command, selfhost_command
 
-    for command in (estimate_cmd, count_cmd, models_cmd, prices, selfhost_command, breakeven_command, plan_command):
+    for command in (estimate_cmd, count_cmd, reprice_command, models_cmd, prices, selfhost_command, breakeven_command,
+                    plan_command):
         cli.add_command(command)
 
 

@@ -1,0 +1,44 @@
+"""Cost per month by model, with the what-if totals beside it (matplotlib, the ``plot`` extra)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from decimal import Decimal
+
+from ..errors import BadInputError, TokencostError
+from .result import Repricing
+
+
+def plot_repricing(result: Repricing, path: str) -> None:
+    """A PNG: stacked monthly cost by model (left) and the total against each what-if (right)."""
+    if "month" not in result.group_by or "model" not in result.group_by:
+        raise BadInputError("a plot needs groups by model and month; group by model,month (plus any others)")
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        raise TokencostError("plots need matplotlib: pip install 'tokencost[plot]'") from None
+    cost: dict[str, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
+    for g in result.groups:
+        if g.total_cost is not None:
+            cost[str(g.key["model"])][str(g.key["month"])[:7]] += g.total_cost
+    months = sorted({m for per in cost.values() for m in per})
+    fig, (left, right) = plt.subplots(1, 2, figsize=(12, 5), gridspec_kw={"width_ratios": [3, 1]})
+    bottom = [0.0] * len(months)
+    for model in sorted(cost, key=lambda k: -sum(cost[k].values())):
+        heights = [float(cost[model].get(m, 0)) for m in months]  # display only; money stays Decimal elsewhere
+        left.bar(months, heights, bottom=bottom, label=model)
+        bottom = [b + h for b, h in zip(bottom, heights)]
+    left.set_ylabel("USD (repriced at list prices)")
+    left.set_title("Cost per month by model")
+    left.legend(fontsize="small")
+    labels = ["repriced"] + [w.model + (" ~" if w.approximate else "") for w in result.what_if]
+    totals = [float(result.total_cost)] + [float(w.total_cost) for w in result.what_if]
+    right.bar(range(len(labels)), totals)
+    right.set_xticks(range(len(labels)), labels, rotation=30, ha="right", fontsize="small")
+    right.set_title("Total and what-if (~ approximate)")
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)

@@ -1,0 +1,92 @@
+"""The one aggregation pass: every usage row priced and summed by the requested groups.
+
+Grouping also by raw model, provider, resolved key, price list and ``bad_reason`` keeps the
+result small (one row per distinct combination) while carrying everything the report needs:
+group totals, the unpriced list with its reasons, malformed-row counts and reconciliation.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from .rules import priced_select
+
+TIME_GROUPS = {"day": "day", "week": "week", "month": "month", "year": "year", "hour": "hour"}
+#: ``model`` and ``provider`` are filled in afterwards from the raw spelling's registry key.
+POST_GROUPS = ("model", "provider")
+COLUMN_GROUPS = {
+    "model": "model",
+    "provider": "provider",
+    "project": "project",
+    "user": "user_name",
+    "service_tier": "service_tier",
+    "batch": "batch",
+    "raw_model": "model",
+}
+SUMS = (
+    "requests",
+    "input_tokens",
+    "cached_tokens",
+    "cache_write_tokens",
+    "output_tokens",
+    "reasoning_tokens",
+    "input_cost",
+    "cache_read_cost",
+    "cache_write_cost",
+    "output_cost",
+    "repriced_cost",
+    "cost",
+)
+
+
+def group_expr(name: str) -> str | None:
+    if name in POST_GROUPS:
+        return None
+    if name in TIME_GROUPS:
+        return f"CAST(date_trunc('{TIME_GROUPS[name]}', ts) AS DATE)"
+    return COLUMN_GROUPS[name]
+
+
+def where_clause(since: dt.date | None, until: dt.date | None) -> str:
+    parts = []
+    if since:
+        parts.append(f"ts >= TIMESTAMP '{since.isoformat()} 00:00:00'")
+    if until:
+        parts.append(f"ts < TIMESTAMP '{(until + dt.timedelta(days=1)).isoformat()} 00:00:00'")
+    return " AND ".join(parts) or "TRUE"
+
+
+def aggregate_sql(
+    n_bands: int,
+    group_by: tuple[str, ...],
+    since: dt.date | None,
+    until: dt.date | None,
+    usage: str = "_tc_usage",
+    lookup: str = "_tc_lookup",
+) -> str:
+    sql_groups = [g for g in group_by if group_expr(g) is not None]
+    groups = [f"{group_expr(g)} AS g_{g}" for g in sql_groups]
+    keys = [f"g_{g}" for g in sql_groups] + ["model", "provider", "batch", "service_tier", "priced", "bad_reason"]
+    inner = priced_select(n_bands, f"(SELECT * FROM {usage} WHERE {where_clause(since, until)})", lookup)
+    approx = (
+        "SUM(CASE WHEN requests > 1 AND tier_hint IS NULL AND b1_above IS NOT NULL THEN 1 ELSE 0 END)"
+        if n_bands > 1
+        else "CAST(0 AS BIGINT)"
+    )
+    sums = ",\n  ".join(f"SUM({c}) AS {c}" for c in SUMS)
+    return f"""
+SELECT {", ".join(keys)},
+  COUNT(*) AS rows_,
+  {sums},
+  COUNT(cost) AS billed_rows,
+  SUM(CASE WHEN cost IS NOT NULL THEN repriced_cost END) AS repriced_billed,
+  SUM(CASE WHEN cost IS NOT NULL AND input_tokens = 0 AND output_tokens = 0 THEN 1 ELSE 0 END) AS cost_only_rows,
+  MIN(ts) AS first_ts, MAX(ts) AS last_ts,
+  {approx} AS tier_approx_rows
+FROM (
+  SELECT *, {", ".join(groups) + "," if groups else ""}
+    (p_key IS NOT NULL) AS priced
+  FROM ({inner}) priced_rows
+) g
+GROUP BY {", ".join(keys)}
+"""
