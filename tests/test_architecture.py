@@ -138,7 +138,9 @@ def test_every_public_function_has_a_return_type():
 def _commands(group, path=()):
     import click
 
-    for name, command in sorted(group.commands.items()):
+    ctx = click.Context(group)
+    for name in group.list_commands(ctx):
+        command = group.get_command(ctx, name)
         if isinstance(command, click.Group):
             yield from _commands(command, (*path, name))
         else:

@@ -15,8 +15,34 @@ import click
 from ..errors import TokencostError
 
 
+#: Each command and where it lives: a command's module is imported only when that command runs
+#: (or when --help lists it), so `tokencost estimate` does not pay for the self-hosting model.
+COMMANDS = {
+    "estimate": ("estimate", "estimate_cmd"),
+    "count": ("count", "count_cmd"),
+    "reprice": ("reprice", "reprice_command"),
+    "models": ("prices", "models_cmd"),
+    "prices": ("prices", "prices"),
+    "selfhost": ("selfhost", "selfhost_command"),
+    "breakeven": ("selfhost", "breakeven_command"),
+    "plan": ("selfhost", "plan_command"),
+}
+
+
 class ErrorsAsExitCodes(click.Group):
-    """Domain errors become one line on stderr and the error's exit code (2 bad input, 1 other)."""
+    """Domain errors become one line on stderr and the error's exit code (2 bad input, 1 other);
+    commands are loaded on first use (:data:`COMMANDS`)."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in COMMANDS:
+            return None
+        import importlib
+
+        module, attr = COMMANDS[name]
+        return getattr(importlib.import_module(f".{module}", __name__), attr)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -59,20 +85,6 @@ def main() -> None:
     """Entry point of the ``tokencost`` command."""
     cli.main(prog_name="tokencost")
 
-
-def _register() -> None:
-    from .count import count_cmd
-    from .estimate import estimate_cmd
-    from .prices import models_cmd, prices
-    from .reprice import reprice_command
-    from .selfhost import breakeven_command, plan_command, selfhost_command
-
-    for command in (estimate_cmd, count_cmd, reprice_command, models_cmd, prices, selfhost_command, breakeven_command,
-                    plan_command):
-        cli.add_command(command)
-
-
-_register()
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

@@ -250,7 +250,7 @@ def breakeven_command(fmt: str, output: str | None, vs: tuple[str, ...], vs_pric
         tail = f" {_money(o.monthly_cost_hosted, 0):>12}" if o.monthly_cost_hosted is not None else ""
         lines.append(f"  {o.label[:34]:<34} {_money(o.cost_per_1m_blended, 4):>10} {be:>17} {al:>17}{tail}")
     if plot_path:
-        lines.append(f"\n  plot written to {plot_path}")
+        lines += ["", *_wrap(f"plot written to {plot_path}")]
     lines.append("\n  (self-hosted figures are estimates; `tokencost selfhost` lists the assumptions)")
     emit_text("\n".join(lines) + "\n", output)
 
@@ -354,4 +354,5 @@ def plan_command(model: str, prompt_tokens: int | None, response_tokens: int | N
     if fmt == "json":
         emit_text(render_json(p.model_dump()), output)
         return
-    emit_text(_plan_table(p) + (f"\n  frontier plot written to {plot_path}" if plot_path else "") + "\n", output)
+    written = "\n" + "\n".join(_wrap(f"frontier plot written to {plot_path}")) if plot_path else ""
+    emit_text(_plan_table(p) + written + "\n", output)
