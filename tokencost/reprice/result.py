@@ -77,7 +77,7 @@ class Repricing:
     notes: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready document (money stays ``Decimal``; :func:`tokencost.outputs.plain` makes it text)."""
+        """JSON-ready document (money stays ``Decimal``; :func:`tokencost.render.plain` makes it text)."""
         return {
             "total_cost": self.total_cost,
             "billed_cost": self.billed_cost,
