@@ -13,17 +13,9 @@ from ..errors import BadInputError
 from ..registry import Registry
 from ._options import DateType, output_options, pricing_option, terminal_width
 
-INPUT_FORMATS = (
-    "auto",
-    "canonical",
-    "openai-usage",
-    "openai-batch",
-    "anthropic-usage",
-    "anthropic-cost",
-    "litellm-spend",
-    "otel",
-    "claude-code",
-)
+from ..reprice.sources import FORMATS
+
+INPUT_FORMATS = ("auto", *FORMATS)
 
 
 @click.command("reprice", short_help="Reprice usage exports and logs; what-if on other models.")
