@@ -162,12 +162,21 @@ def test_a_tiny_real_cost_is_never_shown_as_zero(invoke):
 
 # --- the command line: every numeric option refuses nan, inf, huge and negative -----------
 
+SELFHOST = ("selfhost", "--model", "llama-3.1-70b", "--gpu", "h100", "--precision", "fp8")
+BREAKEVEN = ("breakeven", "--model", "llama-3.1-70b", "--gpu", "h100", "--precision", "fp8", "--vs", "openai:gpt-4o")
+PLAN = ("plan", "--model", "llama-3.3-70b", "--response-tokens", "100", "--gpu", "h100")
 NUMERIC = [
     ("estimate", PROMPT, "--response-tokens"), ("estimate", PROMPT, "--reasoning-tokens"),
     ("estimate", PROMPT, "--cached-tokens"), ("estimate", PROMPT, "--cache-write-tokens"),
     ("estimate", PROMPT, "--response-ratio"), ("estimate", PROMPT, "--trim"),
     ("estimate", PROMPT, "--response-trim"), ("estimate", PROMPT, "--requests-per-day"),
     ("estimate", PROMPT, "--days"), ("prices", "stale", "--older-than"),
+    *[(*SELFHOST, option) for option in ("--utilization", "--price-per-gpu-hour", "--measured-tps", "--gpus",
+                                         "--prompt-tokens", "--response-tokens", "--concurrency", "--server-price",
+                                         "--pue", "--licence-per-gpu-year")],
+    *[(*BREAKEVEN, option) for option in ("--monthly-tokens", "--utilization")],
+    *[(*PLAN, option) for option in ("--ttft", "--itl", "--requests-per-s", "--redundancy", "--max-load",
+                                     "--max-gpus", "--prompt-tokens")],
 ]
 
 
@@ -178,6 +187,19 @@ def test_every_numeric_option_refuses_nan_inf_huge_and_negative_values(invoke, c
     code, out, err = invoke(*args, f"{option}={value}")
     assert code == 2, (out, err)
     assert err.startswith("tokencost: error:") and err.count("\n") == 1 and "internal error" not in err
+
+
+@pytest.mark.parametrize("spec", ["x=nan,nan", "x=inf,1", "x=-1,2", "x=1e30,1", "x=1"])
+def test_a_hand_written_hosted_price_must_be_a_real_price(invoke, spec):
+    code, _, err = invoke(*BREAKEVEN[:-2], "--vs-price", spec)
+    assert code == 2 and "--vs-price" in err and "internal error" not in err
+
+
+def test_plot_and_output_into_a_missing_folder_are_clear_errors(invoke, tmp_path):
+    missing = tmp_path / "no" / "such"
+    for args in ((*BREAKEVEN, "--plot", str(missing / "b.png")), ("estimate", PROMPT, "-o", str(missing / "x.csv"))):
+        code, _, err = invoke(*args)
+        assert code == 2 and "internal error" not in err, err
 
 
 def test_stdin_cannot_be_both_prompt_and_response(invoke):

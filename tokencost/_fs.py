@@ -19,6 +19,7 @@ import os
 import secrets
 import stat
 from pathlib import Path
+from typing import Any
 
 from .errors import BadInputError
 
@@ -104,3 +105,13 @@ def write_atomic(path: str | os.PathLike[str], data: str | bytes, *, mode: int |
         if isinstance(exc, OSError):
             raise BadInputError(f"cannot write {str(given)!r}: {exc.strerror or exc}") from None
         raise
+
+
+def save_figure(fig: Any, path: str | os.PathLike[str], dpi: int = 120) -> None:
+    """A matplotlib figure as a PNG at ``path``, with the same rules as every export (atomic, regular
+    files only, a missing folder is a clear error)."""
+    import io
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi)
+    write_atomic(path, buf.getvalue())

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from decimal import Decimal
 
+from .._fs import save_figure
 from ..errors import BadInputError, TokencostError
 from .result import Repricing
 
@@ -40,5 +41,5 @@ def plot_repricing(result: Repricing, path: str) -> None:
     right.set_xticks(range(len(labels)), labels, rotation=30, ha="right", fontsize="small")
     right.set_title("Total and what-if (~ approximate)")
     fig.tight_layout()
-    fig.savefig(path, dpi=100)
+    save_figure(fig, path, dpi=100)
     plt.close(fig)

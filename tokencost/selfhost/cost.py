@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, model_validator
 
 from tokencost.errors import BadInputError
 
+from .._fs import save_figure
 from .hardware import (
     KV_BYTES,
     PRICE_TIERS,
@@ -805,7 +806,7 @@ def plot_breakeven(result: BreakevenResult, hosted: list[HostedOption], path: st
     ax.legend(fontsize=8, loc="upper left")
     ax.grid(alpha=0.3, which="both")
     fig.tight_layout()
-    fig.savefig(path, dpi=120)
+    save_figure(fig, path, dpi=120)
     plt.close(fig)
 
 

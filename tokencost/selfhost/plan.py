@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict
 
 from tokencost.errors import BadInputError
 
+from .._fs import save_figure
 from .cost import (
     HOURS_PER_MONTH,
     GpuPrice,
@@ -628,5 +629,5 @@ def plot_frontier(result: Plan, path: str, log: bool = True) -> None:
     ax.grid(alpha=0.3, which="both")
     ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5))
     fig.tight_layout()
-    fig.savefig(path, dpi=120)
+    save_figure(fig, path, dpi=120)
     plt.close(fig)
