@@ -246,3 +246,11 @@ def test_every_error_class_is_documented_with_its_exit_code():
     for name, cls in inspect.getmembers(errors, inspect.isclass):
         if issubclass(cls, TokencostError):
             assert f"`{name}`" in docs and f"exit {cls.exit_code}" in docs, name
+
+
+def test_a_prompt_file_is_counted_streamed_and_equals_the_whole_text():
+    text = Path(PROMPT).read_text(encoding="utf-8")
+    by_path = tokencost.compare(Path(PROMPT), response_tokens=10, selfhost=False)
+    by_text = tokencost.compare(text, response_tokens=10, selfhost=False)
+    assert [(e.model, e.input_tokens, e.total_cost) for e in by_path] == \
+        [(e.model, e.input_tokens, e.total_cost) for e in by_text]
