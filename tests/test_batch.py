@@ -89,7 +89,6 @@ def test_utf8_error_in_jsonl_names_file_line_and_file_offset(tmp_path):
 
 
 def test_no_progress_bar_unless_asked(tmp_path, capsys, monkeypatch):
-    pytest.importorskip("tqdm")
     import sys
 
     monkeypatch.setattr(sys.stderr, "isatty", lambda: True, raising=False)
