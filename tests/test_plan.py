@@ -134,7 +134,7 @@ def test_frontier_is_pareto_per_gpu_and_precision():
     ({"redundancy": -1}, "redundancy"),
     ({"max_load": 0}, "maximum load per replica"),
     ({"price_tier": "cheap"}, "unknown price tier"),
-    ({"gpus": ["mi300x"]}, "no searched GPU has a sourced on-demand price"),
+    ({"gpus": ["l40s"]}, "no searched GPU has a sourced on-demand price"),
 ])
 def test_bad_plan_inputs(kwargs, match):
     base = {"prompt_tokens": 1000, "response_tokens": 500, "itl_s": 0.05} | kwargs
@@ -199,13 +199,13 @@ def test_timestamped_traffic_is_summed_into_clock_hours(tmp_path):
 
 
 def test_own_gpu_prices_rank_gpus_without_a_sourced_price():
-    base = dict(prompt_tokens=1000, response_tokens=1000, itl_s=0.02, ttft_s=2, requests_per_s=12, precisions=["fp8"])
-    without = sh.plan("llama-3.3-70b", gpus=["h100", "b200"], **base)
-    assert without.gpu == "h100-sxm" and any("b200" in n for n in without.notes)
-    cheap_b200 = sh.plan("llama-3.3-70b", gpus=["h100", "b200"], gpu_prices={"b200": "3.00"}, **base)
-    assert cheap_b200.gpu == "b200" and cheap_b200.price_source == "user-supplied"
-    assert cheap_b200.monthly_cost == Decimal("3.00") * cheap_b200.monthly_gpu_hours
-    assert cheap_b200.monthly_cost < without.monthly_cost
+    base = dict(prompt_tokens=1000, response_tokens=1000, itl_s=0.1, ttft_s=2, requests_per_s=12, precisions=["fp8"])
+    without = sh.plan("llama-3.3-70b", gpus=["h100", "l40s"], **base)  # L40S has no sourced price
+    assert without.gpu == "h100-sxm" and any("l40s" in n for n in without.notes)
+    cheap_l40s = sh.plan("llama-3.3-70b", gpus=["h100", "l40s"], gpu_prices={"l40s": "0.50"}, **base)
+    assert cheap_l40s.gpu == "l40s" and cheap_l40s.price_source == "user-supplied"
+    assert cheap_l40s.monthly_cost == Decimal("0.50") * cheap_l40s.monthly_gpu_hours
+    assert cheap_l40s.monthly_cost < without.monthly_cost
     res = cli_result(["plan", "--model", "llama-3.3-70b", "--prompt-tokens", "100", "--response-tokens", "100",
                                    "--gpu-price", "b200"])
     assert res.exit_code == 2 and "GPU=USD_PER_GPU_HOUR" in res.output

@@ -18,7 +18,7 @@ from ..render import render_json
 from ..usage import MAX_TOKENS
 from ._options import DecimalType, emit_text, output_options, pricing_option, terminal_width
 
-CLOUDS = ["aws", "azure", "gcp", "lambda", "coreweave", "runpod", "on-prem"]
+CLOUDS = ["aws", "azure", "gcp", "lambda", "coreweave", "crusoe", "runpod", "on-prem"]
 TIERS = ["on-demand", "reserved", "spot", "community", "any"]
 #: --utilization means the same thing in every command that takes it.
 UTILIZATION_HELP = "Share of paid GPU time spent serving at the modelled throughput, in (0, 1]."
