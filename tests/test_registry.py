@@ -346,3 +346,26 @@ def test_user_entries_win_whichever_order_the_files_are_parsed_in(tmp_path):
     eager.keys()
     assert eager.get("gpt-4o").name == "Acme Large"
     assert eager.get("openai:gpt-4o-mini").provider == "openai"
+
+
+def test_parsed_price_files_are_cached_but_a_changed_file_is_read_again(tmp_path, monkeypatch):
+    import os
+
+    monkeypatch.setenv("TOKENCOST_CACHE_DIR", str(tmp_path / "cache"))
+    path = write(tmp_path, "acme.toml", MINI)
+    first = read_price_file(path)
+    assert any(p.name.startswith("toml-") for p in (tmp_path / "cache").iterdir())
+    assert read_price_file(path) == first  # from the cache
+    path.write_text(MINI.replace("input = 0.03", "input = 0.04"))
+    os.utime(path, ns=(1, 1))  # a changed file, even with an old timestamp, has another size or mtime
+    assert read_price_file(path).models[0].prices[0].input == Decimal("40")
+
+
+def test_a_cache_directory_others_can_write_is_not_trusted(tmp_path, monkeypatch):
+    cache = tmp_path / "cache"
+    cache.mkdir(mode=0o777)
+    cache.chmod(0o777)
+    monkeypatch.setenv("TOKENCOST_CACHE_DIR", str(cache))
+    path = write(tmp_path, "acme.toml", MINI)
+    assert read_price_file(path).models[0].prices[0].input == Decimal("30")
+    assert not any(p.name.startswith("toml-") for p in cache.iterdir())

@@ -21,6 +21,7 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from ._cache import parsed_toml
 from .errors import BadInputError, PriceFileError, UnknownModelError
 from .priced import Priced, per_tokens
 
@@ -355,8 +356,7 @@ def read_toml_model(path: Path, cls: type[M]) -> M:
     from pydantic import ValidationError
 
     try:
-        with open(path, "rb") as fh:
-            raw = tomllib.load(fh, parse_float=Decimal)
+        raw = parsed_toml(Path(path), _read_toml)
     except OSError as exc:
         raise PriceFileError([f"{path}: cannot read: {exc.strerror or exc}"]) from None
     except UnicodeDecodeError as exc:
@@ -367,6 +367,11 @@ def read_toml_model(path: Path, cls: type[M]) -> M:
         return cls.model_validate(raw)
     except ValidationError as exc:
         raise PriceFileError([_describe(path, raw, err) for err in exc.errors()]) from None
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    with open(path, "rb") as fh:
+        return tomllib.load(fh, parse_float=Decimal)
 
 
 def read_price_file(path: Path) -> PriceFile:

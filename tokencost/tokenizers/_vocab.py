@@ -27,13 +27,12 @@ import hashlib
 import importlib.util
 import json
 import marshal
-import os
-import stat
 import sys
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
+from .._cache import cache_dir, identity, read_private, trusted_dir
 from ..errors import TokencostError, TokenizerUnavailable
 
 # --- Expected hashes -------------------------------------------------------------------
@@ -125,16 +124,6 @@ def package_version(pip_name: str) -> str:
         return "unknown version"
 
 
-def cache_dir() -> Path:
-    """Where parsed vocabularies are cached: ``$TOKENCOST_CACHE_DIR`` or the user cache dir."""
-    env = os.environ.get("TOKENCOST_CACHE_DIR")
-    if env:
-        return Path(env)
-    import platformdirs
-
-    return Path(platformdirs.user_cache_dir("tokencost", appauthor=False))
-
-
 @dataclass
 class LoadedVocab:
     ranks: dict[bytes, int]
@@ -168,25 +157,17 @@ def read_verified(source: VocabSource) -> tuple[bytes, str, Path]:
     return data, digest, path
 
 
-def _identity(path: Path) -> tuple[str, int, int, int] | None:
-    try:
-        st = os.stat(path)
-    except OSError:
-        return None
-    return (str(path), st.st_size, st.st_mtime_ns, st.st_ino)
-
-
 def load(source: VocabSource, use_cache: bool = True) -> LoadedVocab:
     """The verified ranks of ``source``: from the cache while the source file is unchanged."""
     if use_cache:
         path = source.locate()
-        ident = _identity(path)
+        ident = identity(path)
         cached = _read_cache(source.sha256, ident) if ident is not None else None
         if cached is not None:
             ranks, config = cached
             return LoadedVocab(ranks, source.sha256, path, config, True)
     data, digest, path = read_verified(source)
-    ident = _identity(path)
+    ident = identity(path)
     try:
         if source.kind == "tekken-json":
             ranks, config = _parse_tekken(data)
@@ -232,43 +213,9 @@ def _cache_path(expected_sha: str) -> Path:
     return cache_dir() / f"ranks-v{_CACHE_FORMAT}-{version}-{expected_sha}.bin"
 
 
-def _private(st: os.stat_result) -> bool:
-    """Owned by this user and writable by nobody else."""
-    getuid = getattr(os, "geteuid", None)
-    if getuid is None:  # Windows: per-user profile directories; no POSIX modes to check
-        return True
-    return st.st_uid == getuid() and not (st.st_mode & (stat.S_IWGRP | stat.S_IWOTH))
-
-
-def _trusted_dir(create: bool) -> Path | None:
-    """The cache directory if it is private to this user (created 0700 when ``create``)."""
-    d = cache_dir()
-    try:
-        if create:
-            d.mkdir(mode=0o700, parents=True, exist_ok=True)
-        st = os.stat(d)
-    except OSError:
-        return None
-    return d if stat.S_ISDIR(st.st_mode) and _private(st) else None
-
-
 def _read_cache(expected_sha: str, ident: tuple) -> tuple[dict[bytes, int], dict] | None:
-    if _trusted_dir(create=False) is None:
-        return None
-    path = _cache_path(expected_sha)
-    try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
-    except OSError:
-        return None
-    try:
-        with os.fdopen(fd, "rb") as f:
-            st = os.fstat(f.fileno())
-            if not stat.S_ISREG(st.st_mode) or not _private(st):
-                return None
-            blob = f.read()
-    except OSError:
-        return None
-    if not blob.startswith(_CACHE_MAGIC):
+    blob = read_private(_cache_path(expected_sha))
+    if blob is None or not blob.startswith(_CACHE_MAGIC):
         return None
     check = blob[len(_CACHE_MAGIC) : len(_CACHE_MAGIC) + 32]
     payload = memoryview(blob)[len(_CACHE_MAGIC) + 32 :]
@@ -291,7 +238,7 @@ def _read_cache(expected_sha: str, ident: tuple) -> tuple[dict[bytes, int], dict
 def _write_cache(verified_sha: str, ident: tuple, ranks: dict[bytes, int], config: dict) -> None:
     from .._fs import write_atomic
 
-    if _trusted_dir(create=True) is None:
+    if trusted_dir(create=True) is None:
         return  # a shared or unusable cache directory only costs speed, never correctness
     tokens: list | dict[bytes, int] = [None] * len(ranks)
     try:
