@@ -220,6 +220,26 @@ class Measurement(Strict):
         return "concurrency-1" if self.concurrency == 1 else "fixed-concurrency"
 
 
+class FrontierMeasurement(Strict):
+    """A per-user-speed result (InferenceMAX style): the output tokens/s per GPU the publisher's best
+    configuration (any parallelism and concurrency) reaches while each user gets at least
+    ``per_user_output_tokens_per_s``.  Never fitted: the model is validated on it."""
+
+    model: str
+    gpu: str
+    precision: Precision
+    kv_precision: KvPrecision
+    engine: str
+    input_tokens: Annotated[int, Field(gt=0)]
+    output_tokens: Annotated[int, Field(gt=0)]
+    per_user_output_tokens_per_s: Positive
+    output_tokens_per_s_per_gpu: Positive
+    publisher: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9\-]*$")]
+    source: Url
+    checked: dt.date
+    note: str = ""
+
+
 class _GpuFile(Strict):
     schema_: Literal[1] = Field(alias="schema")
     gpu: list[Gpu]
@@ -243,6 +263,7 @@ class _LicenceFile(Strict):
 class _MeasurementFile(Strict):
     schema_: Literal[1] = Field(alias="schema")
     measurement: list[Measurement]
+    frontier: list[FrontierMeasurement] = []
 
 
 class OnPremDefault(Strict):
@@ -271,9 +292,27 @@ class Hardware(BaseModel):
     directory: Path
 
     @functools.cached_property
+    def _measurement_file(self) -> _MeasurementFile:
+        return _load(self.directory / "measurements.toml", _MeasurementFile)  # type: ignore[return-value]
+
+    @functools.cached_property
+    def frontier_measurements(self) -> list[FrontierMeasurement]:
+        """Per-user-speed results (tokens/s per GPU at a tokens/s-per-user target), never fitted."""
+        rows = self._measurement_file.frontier
+        self._check_names(rows)
+        return rows
+
+    def _check_names(self, rows: list) -> None:
+        problems = [f"measurements.toml: unknown {kind} {name!r}" for m in rows
+                    for kind, name, table in (("model", m.model, self.models), ("gpu", m.gpu, self.gpus))
+                    if name not in table]
+        if problems:
+            raise PriceFileError(problems)
+
+    @functools.cached_property
     def measurements(self) -> list[Measurement]:
         """The published measurements (parsed on first use: only calibration needs them)."""
-        rows = _load(self.directory / "measurements.toml", _MeasurementFile).measurement  # type: ignore[attr-defined]
+        rows = self._measurement_file.measurement
         problems = [f"measurements.toml: unknown {kind} {name!r}" for m in rows
                     for kind, name, table in (("model", m.model, self.models), ("gpu", m.gpu, self.gpus))
                     if name not in table]

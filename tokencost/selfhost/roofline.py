@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import statistics
 from dataclasses import dataclass
@@ -10,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from tokencost.errors import BadInputError
 
-from .hardware import WEIGHT_BYTES, Gpu, Hardware, Measurement, ModelArch, load_hardware
+from .hardware import WEIGHT_BYTES, FrontierMeasurement, Gpu, Hardware, Measurement, ModelArch, load_hardware
 
 KV_MEMORY_FRACTION = 0.90  # engines' default share of free memory for the KV cache (vLLM, TensorRT-LLM)
 RUNTIME_RESERVE_GB = 2.0  # CUDA context, activations, workspace per GPU (assumption)
@@ -157,7 +158,12 @@ def allreduce_time(dep: Deployment, tokens: float, cal: Calibration) -> float:
 
 def is_rocm(gpu: Gpu) -> bool:
     """AMD Instinct GPUs (served by ROCm kernels, which get their own fitted compute and overhead factors)."""
-    return gpu.name.upper().startswith("AMD")
+    return _is_amd_name(gpu.name)
+
+
+@functools.lru_cache(maxsize=64)
+def _is_amd_name(name: str) -> bool:
+    return name.upper().startswith("AMD")
 
 
 def compute_factor(dep: Deployment, cal: Calibration) -> float:
@@ -267,8 +273,11 @@ def predict_output_tokens_per_s(m: Measurement, cal: Calibration, hw: Hardware |
     hw = hw or load_hardware()
     dep = Deployment(model=hw.models[m.model], gpu=hw.gpus[m.gpu], gpus=m.gpus, precision=m.precision, kv_precision=m.kv_precision)
     limit = max(1, dep.batch_limit(m.input_tokens, m.output_tokens, cal))
-    conc = limit if m.concurrency == "max" else m.concurrency
-    return load(dep, m.input_tokens, m.output_tokens, conc, cal).output_tokens_per_s
+    running = limit if m.concurrency == "max" else min(m.concurrency, limit)
+    # load()'s throughput (B / ITL) without its latency terms: the calibration's inner loop
+    t_pre = prefill_time(dep, m.input_tokens, cal, running)
+    t_step = step_time(dep, running, m.input_tokens + m.output_tokens / 2.0, cal)
+    return running / (t_step + running * t_pre / m.output_tokens)
 
 
 # --------------------------------------------------------------------------------------------
@@ -395,16 +404,22 @@ def calibrate_moe(cal: Calibration, rows: list[Measurement] | None = None, hw: H
 #: The result of ``calibrate()`` on the shipped measurements, stored so that estimates need no refit.
 #: tests/test_selfhost.py refits and fails if these drift from what the data gives.
 CALIBRATED = Calibration(
-    eff_bw=0.8959,
-    eff_flops=0.3890,
-    eff_prefill=0.5527,
-    step_overhead_s=0.008684,
-    allreduce_s=4.224e-07,
-    fp4_factor=0.5841,
-    rocm_factor=0.3534,
-    max_batch=4096,
-    fit_rows=67,
-    fit_median_abs_error=0.0701,
+    eff_bw=0.8455,
+    eff_flops=0.5653,
+    eff_prefill=0.5842,
+    step_overhead_s=0.008233,
+    allreduce_s=3.974e-06,
+    fp4_factor=0.5619,
+    rocm_compute_factor=0.3552,
+    rocm_overhead_factor=0.8773,
+    moe_gemm_eff=0.25,
+    moe_reserve_gb=22.0,
+    moe_max_batch=2048,
+    max_batch=256,
+    fit_rows=74,
+    fit_median_abs_error=0.0762,
+    moe_fit_rows=35,
+    moe_fit_median_abs_error=0.1988,
 )
 
 
@@ -479,7 +494,8 @@ def calibration_report(cal: Calibration | None = None, hw: Hardware | None = Non
     stats.append(_stats("fixed concurrency (1-256)", [r for r in held if r.regime != "max-load"]))
     stats.append(_stats("concurrency-1", [r for r in held if r.regime == "concurrency-1"]))
     moe_rows = [r for r in rows if not r.gated]
-    moe = [_stats("llama-4 (all rows, not fitted)", moe_rows)]
+    moe = [_stats("llama-4 held-out rows (MoE fit never saw them)", [r for r in moe_rows if r.holdout]),
+           _stats("llama-4 all rows", moe_rows)]
     return CalibrationReport(calibration=cal, rows=rows, holdout=stats, moe=moe)
 
 
@@ -487,12 +503,16 @@ def calibration_markdown(report: CalibrationReport | None = None) -> str:
     rep = report or calibration_report()
     c = rep.calibration
     out = [
-        "Fitted on %d rows (median |error| on the fit rows %.1f%%): eff_bw = %.3f, eff_flops = %.3f, "
-        "eff_prefill = %.3f, fp4 factor = %.3f, ROCm factor = %.3f, step overhead = %.2f ms per 80 layers, all-reduce latency = %.2f us, batch cap = %d."
-        % (c.fit_rows, 100 * c.fit_median_abs_error, c.eff_bw, c.eff_flops, c.eff_prefill, c.fp4_factor, c.rocm_factor,
-           1e3 * c.step_overhead_s, 1e6 * c.allreduce_s, c.max_batch),
+        "Fitted on %d dense rows (median |error| on the fit rows %.1f%%): eff_bw = %.3f, eff_flops = %.3f, "
+        "eff_prefill = %.3f, fp4 factor = %.3f, ROCm compute factor = %.3f, ROCm overhead factor = %.2f, "
+        "step overhead = %.2f ms per 80 layers, all-reduce latency = %.2f us, batch cap = %d. "
+        "Then, with those held, on %d Llama 4 rows (median |error| %.1f%%): grouped-GEMM efficiency = %.2f, "
+        "MoE workspace = %g GB per GPU, MoE batch cap = %d."
+        % (c.fit_rows, 100 * c.fit_median_abs_error, c.eff_bw, c.eff_flops, c.eff_prefill, c.fp4_factor,
+           c.rocm_compute_factor, c.rocm_overhead_factor, 1e3 * c.step_overhead_s, 1e6 * c.allreduce_s, c.max_batch,
+           c.moe_fit_rows, 100 * c.moe_fit_median_abs_error, c.moe_gemm_eff, c.moe_reserve_gb, c.moe_max_batch or c.max_batch),
         "",
-        "Held-out rows (dense Llama 3.x, never used for fitting); the last line covers every Llama 4 row, reported only:",
+        "Held-out rows (dense Llama 3.x, never used for fitting); the last two lines cover the Llama 4 rows:",
         "",
         "| regime | rows | median abs error | worst pred/meas ratio | worst row |",
         "|---|---:|---:|---:|---|",
@@ -505,7 +525,7 @@ def calibration_markdown(report: CalibrationReport | None = None) -> str:
         "|---|---|---|---|---|---|---|---:|---:|---:|",
     ]
     for r in rep.rows:
-        split = ("hold-out" if r.holdout else "fit") if r.gated else "report only"
+        split = ("hold-out" if r.holdout else "fit") if r.gated else ("MoE hold-out" if r.holdout else "MoE fit")
         out.append(
             f"| {r.model} | {r.gpus}x {r.gpu} | {r.precision} | {r.engine} | {r.input_tokens}/{r.output_tokens} | "
             f"{r.concurrency} | {split} | {r.measured:,.0f} | {r.predicted:,.0f} | {100 * r.error:+.0f}% |"
@@ -585,7 +605,7 @@ def publisher_holdout_report(hw: Hardware | None = None) -> list[PublisherHoldou
     for pub in sorted({m.publisher for m in gated}):
         test = [m for m in gated if m.publisher == pub]
         train = [m for m in gated if m.publisher != pub]
-        cal = calibrate(train, hw)
+        cal = calibrate(train, hw, moe_rows=[])  # dense rows only are predicted: no MoE fit needed
         rows = []
         for m in test:
             pred = predict_output_tokens_per_s(m, cal, hw)
@@ -601,7 +621,65 @@ def publisher_holdout_report(hw: Hardware | None = None) -> list[PublisherHoldou
     return out
 
 
-def validation_markdown(latency: list[LatencyRow], publishers: list[PublisherHoldout]) -> str:
+def best_tokens_per_gpu_at_user_speed(model: ModelArch, gpu: Gpu, precision: str, kv_precision: str, prompt: int,
+                                      response: int, per_user_tps: float, cal: Calibration) -> tuple[float, int, int]:
+    """The most output tokens/s per GPU any tensor-parallel size (1, 2, 4, 8) and concurrency reaches while
+    each user gets at least ``per_user_tps`` output tokens/s (1 / ITL): ``(tokens/s per GPU, GPUs,
+    concurrency)``, or ``(0.0, 0, 0)`` when no configuration is that fast."""
+    best = (0.0, 0, 0)
+    for n in ALLOWED_GPU_COUNTS:
+        dep = Deployment(model=model, gpu=gpu, gpus=n, precision=precision, kv_precision=kv_precision)
+        limit = dep.batch_limit(prompt, response, cal)
+        if limit < 1 or 1.0 / load(dep, prompt, response, 1, cal).itl_s < per_user_tps:
+            continue
+        lo, hi = 1, limit  # per-user speed falls as the concurrency rises: the largest that is fast enough
+        while lo < hi:
+            mid = (lo + hi + 1) // 2
+            if 1.0 / load(dep, prompt, response, mid, cal).itl_s >= per_user_tps:
+                lo = mid
+            else:
+                hi = mid - 1
+        per_gpu = load(dep, prompt, response, lo, cal).output_tokens_per_s / n
+        if per_gpu > best[0]:
+            best = (per_gpu, n, lo)
+    return best
+
+
+class FrontierRow(BaseModel):
+    row: str
+    per_user_tps: float
+    measured_per_gpu: float
+    predicted_per_gpu: float
+    gpus: int
+    concurrency: int
+    source: str
+
+    @property
+    def ratio(self) -> float:
+        """max(pred/meas, meas/pred); infinite when the model reaches no configuration that fast."""
+        if self.predicted_per_gpu <= 0:
+            return float("inf")
+        r = self.predicted_per_gpu / self.measured_per_gpu
+        return max(r, 1 / r)
+
+
+def frontier_report(cal: Calibration | None = None, hw: Hardware | None = None) -> list[FrontierRow]:
+    """Predicted vs published tokens/s per GPU at a per-user speed (rows never fitted; their publisher is
+    not among the fitted ones, so this is a leave-one-publisher-out check too)."""
+    hw = hw or load_hardware()
+    cal = cal or default_calibration()
+    out = []
+    for f in hw.frontier_measurements:
+        per_gpu, n, c = best_tokens_per_gpu_at_user_speed(hw.models[f.model], hw.gpus[f.gpu], f.precision, f.kv_precision,
+                                                          f.input_tokens, f.output_tokens, float(f.per_user_output_tokens_per_s), cal)
+        out.append(FrontierRow(row=f"{f.model} {f.gpu} {f.precision} {f.input_tokens}/{f.output_tokens} ({f.publisher})",
+                               per_user_tps=float(f.per_user_output_tokens_per_s), measured_per_gpu=float(f.output_tokens_per_s_per_gpu),
+                               predicted_per_gpu=per_gpu, gpus=n, concurrency=c, source=f.source))
+    return out
+
+
+def validation_markdown(latency: list[LatencyRow], publishers: list[PublisherHoldout],
+                        frontier: list[FrontierRow] | None = None) -> str:
     """The tables docs/selfhost.md shows for the latency check and the leave-one-publisher-out check."""
     out = ["| row | conc | TTFT measured | TTFT predicted | ratio | ITL measured | ITL predicted | error |",
            "|---|---:|---:|---:|---:|---:|---:|---:|"]
@@ -616,4 +694,10 @@ def validation_markdown(latency: list[LatencyRow], publishers: list[PublisherHol
     off2 = sum(1 for p in publishers for e in p.errors if max(1 + e, 1 / (1 + e)) > 2)
     out.append(f"| all rows, each predicted without its publisher | {len(allerr)} | | "
                f"{100 * statistics.median(allerr):.1f}% | {max(p.worst_ratio for p in publishers):.2f}x | {off2} rows off by more than 2x |")
+    if frontier:
+        out += ["", "| per-user-speed row | tok/s per user | measured tok/s per GPU | predicted | model's config | ratio |",
+                "|---|---:|---:|---:|---|---:|"]
+        for f in frontier:
+            config = f"TP{f.gpus}, {f.concurrency} users" if f.gpus else "none that fast"
+            out.append(f"| {f.row} | {f.per_user_tps:g} | {f.measured_per_gpu:,.0f} | {f.predicted_per_gpu:,.0f} | {config} | {f.ratio:.2f}x |")
     return "\n".join(out)
