@@ -602,9 +602,10 @@ def test_per_user_speed_search_finds_the_fastest_configuration_that_is_fast_enou
     if c < dep.batch_limit(1024, 1024, cal):
         assert 1 / sh.load(dep, 1024, 1024, c + 1, cal).itl_s < target
     assert per_gpu == pytest.approx(sh.load(dep, 1024, 1024, c, cal).output_tokens_per_s / n)
-    for other in (1, 2, 4, 8):
-        found, *_ = rl.best_tokens_per_gpu_at_user_speed(model, gpu, "fp8", "fp8", 1024, 1024, target, cal)
-        assert found >= per_gpu
+    for other in (1, 2, 4, 8):  # brute force over every concurrency of every tensor-parallel size
+        d = sh.Deployment(model=model, gpu=gpu, gpus=other, precision="fp8", kv_precision="fp8")
+        fast = [sh.load(d, 1024, 1024, k, cal) for k in range(1, d.batch_limit(1024, 1024, cal) + 1)]
+        assert all(ld.output_tokens_per_s / other <= per_gpu * (1 + 1e-9) for ld in fast if 1 / ld.itl_s >= target)
     too_fast, n0, c0 = rl.best_tokens_per_gpu_at_user_speed(model, gpu, "fp8", "fp8", 1024, 1024, 10_000.0, cal)
     assert (too_fast, n0, c0) == (0.0, 0, 0)
     rows = rl.frontier_report(cal, hw)

@@ -699,5 +699,6 @@ def validation_markdown(latency: list[LatencyRow], publishers: list[PublisherHol
                 "|---|---:|---:|---:|---|---:|"]
         for f in frontier:
             config = f"TP{f.gpus}, {f.concurrency} users" if f.gpus else "none that fast"
-            out.append(f"| {f.row} | {f.per_user_tps:g} | {f.measured_per_gpu:,.0f} | {f.predicted_per_gpu:,.0f} | {config} | {f.ratio:.2f}x |")
+            ratio = f"{f.ratio:.2f}x" if math.isfinite(f.ratio) else "not reached"
+            out.append(f"| {f.row} | {f.per_user_tps:g} | {f.measured_per_gpu:,.0f} | {f.predicted_per_gpu:,.0f} | {config} | {ratio} |")
     return "\n".join(out)
