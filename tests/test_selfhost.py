@@ -95,11 +95,13 @@ def test_unique_experts_read_grow_with_the_batch_and_saturate(hw):
     assert rl.expected_experts(16, 2, 1) == pytest.approx(2.0)
     assert rl.expected_experts(128, 1, 128) == pytest.approx(128 * (1 - (127 / 128) ** 128))
     assert rl.expected_experts(128, 1, 10_000) == pytest.approx(128, rel=1e-6)
-    dep = sh.Deployment(model=hw.models["llama-4-maverick"], gpu=hw.gpus["h200"], gpus=8, precision="fp8", kv_precision="fp8")
+    dep = sh.Deployment(model=hw.models["llama-4-maverick"], gpu=hw.gpus["h200"], gpus=8, precision="fp8",
+                        kv_precision="fp8")
     one, many = rl.weight_bytes_touched(dep, 1), rl.weight_bytes_touched(dep, 4096)
     assert one < 0.1 * many  # batch 1 reads ~17B of 400B parameters; a large batch reads them all
     assert many == pytest.approx(dep.weights_bytes, rel=0.01)
-    dense = sh.Deployment(model=hw.models["llama-3.3-70b"], gpu=hw.gpus["h200"], gpus=2, precision="fp8", kv_precision="fp8")
+    dense = sh.Deployment(model=hw.models["llama-3.3-70b"], gpu=hw.gpus["h200"], gpus=2, precision="fp8",
+                          kv_precision="fp8")
     assert rl.weight_bytes_touched(dense, 1) == rl.weight_bytes_touched(dense, 4096)
 
 
@@ -107,7 +109,8 @@ def test_moe_decode_step_grows_with_the_batch_faster_than_dense(hw):
     """Small batches of an MoE model read few experts: the step time rises with the batch until every
     expert is read, unlike a dense model whose weight read is the same at any batch."""
     cal = sh.CALIBRATED
-    mav = sh.Deployment(model=hw.models["llama-4-maverick"], gpu=hw.gpus["h200"], gpus=8, precision="fp8", kv_precision="fp8")
+    mav = sh.Deployment(model=hw.models["llama-4-maverick"], gpu=hw.gpus["h200"], gpus=8, precision="fp8",
+                        kv_precision="fp8")
     t1, t64 = rl.step_time(mav, 1, 1000, cal), rl.step_time(mav, 64, 1000, cal)
     assert t64 > 1.5 * t1
 

@@ -79,7 +79,7 @@ class ModelArch(Strict):
     params_active_b: Positive | None = None
     num_experts: Annotated[int, Field(gt=1)] | None = None  # routed experts per MoE layer
     experts_per_token: Annotated[int, Field(gt=0)] = 1  # top-k routing
-    moe_layer_step: Annotated[int, Field(gt=0)] = 1  # every n-th layer is MoE, the others dense (HF interleave_moe_layer_step)
+    moe_layer_step: Annotated[int, Field(gt=0)] = 1  # every n-th layer is MoE (HF interleave_moe_layer_step)
     expert_ffn_hidden: Annotated[int, Field(gt=0)] | None = None  # one routed expert's SwiGLU width
     shared_expert_ffn_hidden: Annotated[int, Field(ge=0)] = 0  # the shared expert every token also runs (0: none)
     dense_ffn_hidden: Annotated[int, Field(gt=0)] | None = None  # the FFN width of the non-MoE layers

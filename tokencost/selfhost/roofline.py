@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from tokencost.errors import BadInputError
 
-from .hardware import WEIGHT_BYTES, FrontierMeasurement, Gpu, Hardware, Measurement, ModelArch, load_hardware
+from .hardware import WEIGHT_BYTES, Gpu, Hardware, Measurement, ModelArch, load_hardware
 
 KV_MEMORY_FRACTION = 0.90  # engines' default share of free memory for the KV cache (vLLM, TensorRT-LLM)
 RUNTIME_RESERVE_GB = 2.0  # CUDA context, activations, workspace per GPU (assumption)
@@ -49,7 +49,7 @@ class Calibration(BaseModel):
     rocm_compute_factor: float = Field(1.0, gt=0, le=1)  # ROCm GEMM/attention kernels: share of the compute peak
     rocm_overhead_factor: float = Field(1.0, gt=0)  # ROCm per-step overhead (launches, all-reduce latency) vs CUDA
     moe_gemm_eff: float = Field(1.0, gt=0, le=1)  # grouped-GEMM efficiency of routed experts (fitted on Llama 4 rows)
-    moe_reserve_gb: float = Field(0.0, ge=0)  # extra per-GPU memory an MoE engine keeps (expert workspace), fitted likewise
+    moe_reserve_gb: float = Field(0.0, ge=0)  # per-GPU memory an MoE engine keeps from the KV cache (fitted likewise)
     moe_max_batch: int | None = Field(None, gt=0)  # the engine's batch cap for MoE models (None: max_batch)
     max_batch: int = Field(gt=0)
     fit_rows: int = 0
