@@ -173,7 +173,7 @@ def test_cli_plan_table_json_and_plot(tmp_path):
     assert isinstance(data["monthly_cost"], str) and Decimal(data["monthly_cost"]) > 0
 
 
-@pytest.mark.parametrize("extra", [["--ttft", "0"], ["--traffic", "missing.csv"], ["--max-gpus", "1", "--requests-per-s", "50"]])
+@pytest.mark.parametrize("extra", [["--ttft", "0"], ["--traffic", "missing.csv"], ["--max-gpus", "1", "--requests-per-s", "5000"]])
 def test_cli_plan_errors_are_one_line_exit_2(extra):
     res = cli_result(["plan", "--model", "llama-3.3-70b", "--prompt-tokens", "100", "--response-tokens", "100",
                                    *extra])

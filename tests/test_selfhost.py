@@ -10,6 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tokencost import selfhost as sh
+from tokencost.selfhost import roofline as rl
 from conftest import cli_result
 from tokencost.errors import BadInputError, PriceFileError, UnknownModelError
 
@@ -77,6 +78,43 @@ def test_architecture_matches_meta_figures(hw):
     assert m8.kv_bytes_per_token("bf16") == 2 * 32 * 8 * 128 * 2
 
 
+def test_moe_architecture_gives_the_model_cards_parameter_counts(hw):
+    """Llama 4's expert layout (HF text_config) reproduces Meta's rounded figures: 109B/17B (Scout, the
+    card's total includes the vision encoder) and 400B/17B (Maverick)."""
+    scout, mav = hw.models["llama-4-scout"], hw.models["llama-4-maverick"]
+    assert (scout.moe_layers, mav.moe_layers) == (48, 24)
+    for m in (scout, mav):
+        assert m.params_total == pytest.approx(float(m.params_total_b) * 1e9, rel=0.03)
+        assert m.params_active == pytest.approx(float(m.params_active_b) * 1e9, rel=0.03)
+    # every token runs the shared expert and one routed expert per MoE layer
+    assert scout.params_active - scout.always_active_params == 48 * 3 * 5120 * 8192
+
+
+def test_unique_experts_read_grow_with_the_batch_and_saturate(hw):
+    assert rl.expected_experts(128, 1, 1) == pytest.approx(1.0)
+    assert rl.expected_experts(16, 2, 1) == pytest.approx(2.0)
+    assert rl.expected_experts(128, 1, 128) == pytest.approx(128 * (1 - (127 / 128) ** 128))
+    assert rl.expected_experts(128, 1, 10_000) == pytest.approx(128, rel=1e-6)
+    dep = sh.Deployment(model=hw.models["llama-4-maverick"], gpu=hw.gpus["h200"], gpus=8, precision="fp8",
+                        kv_precision="fp8")
+    one, many = rl.weight_bytes_touched(dep, 1), rl.weight_bytes_touched(dep, 4096)
+    assert one < 0.1 * many  # batch 1 reads ~17B of 400B parameters; a large batch reads them all
+    assert many == pytest.approx(dep.weights_bytes, rel=0.01)
+    dense = sh.Deployment(model=hw.models["llama-3.3-70b"], gpu=hw.gpus["h200"], gpus=2, precision="fp8",
+                          kv_precision="fp8")
+    assert rl.weight_bytes_touched(dense, 1) == rl.weight_bytes_touched(dense, 4096)
+
+
+def test_moe_decode_step_grows_with_the_batch_faster_than_dense(hw):
+    """Small batches of an MoE model read few experts: the step time rises with the batch until every
+    expert is read, unlike a dense model whose weight read is the same at any batch."""
+    cal = sh.CALIBRATED
+    mav = sh.Deployment(model=hw.models["llama-4-maverick"], gpu=hw.gpus["h200"], gpus=8, precision="fp8",
+                        kv_precision="fp8")
+    t1, t64 = rl.step_time(mav, 1, 1000, cal), rl.step_time(mav, 64, 1000, cal)
+    assert t64 > 1.5 * t1
+
+
 # ------------------------------------------------------------------ calibration
 
 
@@ -100,6 +138,36 @@ def test_stored_calibration_matches_refit(hw, refit):
         a = sh.predict_output_tokens_per_s(m, sh.CALIBRATED, hw)
         b = sh.predict_output_tokens_per_s(m, refit, hw)
         assert a == pytest.approx(b, rel=0.02), m
+
+
+def test_moe_rows_held_out_of_the_moe_fit_meet_the_goal(hw):
+    """Llama 4 rows the MoE fit never saw (every third by position): median |error| <= 35%, none off by
+    2x (before the expert model: 50% median over all Llama 4 rows, worst 4.7x)."""
+    report = sh.calibration_report(sh.CALIBRATED, hw)
+    held, every = report.moe
+    assert held.rows >= 15 and every.rows == held.rows + sh.CALIBRATED.moe_fit_rows
+    assert held.median_abs_error <= 0.35 and held.worst_ratio <= 2.0, held
+    assert every.worst_ratio <= 2.0, every
+
+
+def test_mi300x_rows_within_a_third(hw):
+    """AMD MI300X: separate ROCm compute and overhead factors fit both publishers' TP8 rows (70B and
+    405B, latency sweeps and max load) with a median error under 20% and none off by more than 1.5x."""
+    rows = [r for r in sh.calibration_report(sh.CALIBRATED, hw).rows if r.gpu == "mi300x"]
+    assert len(rows) >= 20
+    for model in ("llama-3.1-70b", "llama-3.1-405b"):
+        errs = [abs(r.error) for r in rows if r.model == model]
+        assert sorted(errs)[len(errs) // 2] <= 0.20, model
+    assert all(max(1 + r.error, 1 / (1 + r.error)) <= 1.5 for r in rows)
+
+
+def test_calibration_table_in_the_docs_is_current(hw):
+    """docs/selfhost.md embeds the predicted-vs-measured table; it must be what the stored calibration gives."""
+    from pathlib import Path
+
+    table = sh.calibration_markdown(sh.calibration_report(sh.CALIBRATED, hw))
+    docs = (Path(__file__).resolve().parents[1] / "docs" / "selfhost.md").read_text()
+    assert table in docs, "docs/selfhost.md is stale: paste `python -m tokencost.selfhost --calibration-table`"
 
 
 def test_calibration_table_renders(hw):
@@ -519,10 +587,33 @@ def test_leave_one_publisher_out_table_is_recomputed_and_documented(hw):
     gated = [m for m in hw.measurements if not hw.models[m.model].is_moe]
     assert sum(p.rows for p in pubs) == len(gated) and all(p.rows + p.fit_rows == len(gated) for p in pubs)
     assert len(pubs) >= 5
-    table = sh.validation_markdown(sh.latency_report(sh.CALIBRATED, hw), pubs)
+    table = sh.validation_markdown(sh.latency_report(sh.CALIBRATED, hw), pubs, rl.frontier_report(sh.CALIBRATED, hw))
     print("\n" + table)
     docs = (Path(__file__).resolve().parents[1] / "docs" / "selfhost.md").read_text()
     assert table in docs, "docs/selfhost.md is stale: paste `python -m tokencost.selfhost --validation-table`"
+
+
+def test_per_user_speed_search_finds_the_fastest_configuration_that_is_fast_enough(hw):
+    """The per-user-speed check (InferenceMAX style): the configuration found gives every user at least the
+    target speed, one more user would not, and no tensor-parallel size does better per GPU."""
+    cal = sh.CALIBRATED
+    model, gpu = hw.models["llama-3.3-70b"], hw.gpus["h200"]
+    target = 40.0
+    per_gpu, n, c = rl.best_tokens_per_gpu_at_user_speed(model, gpu, "fp8", "fp8", 1024, 1024, target, cal)
+    dep = sh.Deployment(model=model, gpu=gpu, gpus=n, precision="fp8", kv_precision="fp8")
+    assert 1 / sh.load(dep, 1024, 1024, c, cal).itl_s >= target
+    if c < dep.batch_limit(1024, 1024, cal):
+        assert 1 / sh.load(dep, 1024, 1024, c + 1, cal).itl_s < target
+    assert per_gpu == pytest.approx(sh.load(dep, 1024, 1024, c, cal).output_tokens_per_s / n)
+    for other in (1, 2, 4, 8):  # brute force over every concurrency of every tensor-parallel size
+        d = sh.Deployment(model=model, gpu=gpu, gpus=other, precision="fp8", kv_precision="fp8")
+        fast = [sh.load(d, 1024, 1024, k, cal) for k in range(1, d.batch_limit(1024, 1024, cal) + 1)]
+        assert all(ld.output_tokens_per_s / other <= per_gpu * (1 + 1e-9) for ld in fast if 1 / ld.itl_s >= target)
+    too_fast, n0, c0 = rl.best_tokens_per_gpu_at_user_speed(model, gpu, "fp8", "fp8", 1024, 1024, 10_000.0, cal)
+    assert (too_fast, n0, c0) == (0.0, 0, 0)
+    rows = rl.frontier_report(cal, hw)
+    assert len(rows) == len(hw.frontier_measurements) >= 6
+    assert all(r.ratio == float("inf") or r.ratio >= 1 for r in rows)
 
 
 def test_default_rows_show_the_open_source_engine_and_nim_side_by_side():

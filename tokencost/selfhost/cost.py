@@ -521,7 +521,11 @@ def estimate(
         Assumption(name="memory", value=f"KV cache = {KV_MEMORY_FRACTION:.0%} of (GPU memory - weights - {RUNTIME_RESERVE_GB:g} GB reserve); "
                    f"{kv} KV cache", source="engine defaults (vLLM gpu_memory_utilization, TensorRT-LLM kv_cache_free_gpu_mem_fraction)"),
         Assumption(name="efficiency", value=f"eff_bw={cal.eff_bw:.2f}, eff_flops={cal.eff_flops:.2f}, eff_prefill={cal.eff_prefill:.2f}, "
-                   + (f"ROCm factor={cal.rocm_factor:.2f}, " if is_rocm(g) else "")
+                   + (f"ROCm compute factor={cal.rocm_compute_factor:.2f}, "
+                      f"ROCm overhead factor={cal.rocm_overhead_factor:.2f}, " if is_rocm(g) else "")
+                   + (f"MoE: {arch.num_experts} experts top-{arch.experts_per_token}, "
+                      f"grouped-GEMM efficiency {cal.moe_gemm_eff:.2f}, "
+                      f"expert workspace {cal.moe_reserve_gb:g} GB/GPU, batch cap {cal.moe_max_batch or cal.max_batch}, " if arch.is_moe else "")
                    + f"step overhead {cal.step_overhead_s * 1e3:.2f} ms per 80 layers, all-reduce {cal.allreduce_s * 1e6:.2f} us + "
                    f"activations over {g.interconnect} ({float(g.interconnect_gbps):g} GB/s), batch cap {cal.max_batch}",
                    source=f"fitted on {cal.fit_rows} rows of pricing/hardware/measurements.toml (see docs/selfhost.md)"),

@@ -77,7 +77,12 @@ class ModelArch(Strict):
     vocab_size: Annotated[int, Field(gt=0)]
     params_total_b: Positive | None = None
     params_active_b: Positive | None = None
-    num_experts: Annotated[int, Field(gt=1)] | None = None
+    num_experts: Annotated[int, Field(gt=1)] | None = None  # routed experts per MoE layer
+    experts_per_token: Annotated[int, Field(gt=0)] = 1  # top-k routing
+    moe_layer_step: Annotated[int, Field(gt=0)] = 1  # every n-th layer is MoE (HF interleave_moe_layer_step)
+    expert_ffn_hidden: Annotated[int, Field(gt=0)] | None = None  # one routed expert's SwiGLU width
+    shared_expert_ffn_hidden: Annotated[int, Field(ge=0)] = 0  # the shared expert every token also runs (0: none)
+    dense_ffn_hidden: Annotated[int, Field(gt=0)] | None = None  # the FFN width of the non-MoE layers
     source: Url
     checked: dt.date
     note: str = ""
@@ -87,8 +92,13 @@ class ModelArch(Strict):
         if self.num_experts is None:
             if self.ffn_dim_multiplier is None or self.multiple_of is None:
                 raise ValueError(f"{self.id}: a dense model needs ffn_dim_multiplier and multiple_of")
-        elif self.params_total_b is None or self.params_active_b is None:
-            raise ValueError(f"{self.id}: a mixture-of-experts model needs params_total_b and params_active_b")
+        else:
+            if self.expert_ffn_hidden is None:
+                raise ValueError(f"{self.id}: a mixture-of-experts model needs expert_ffn_hidden")
+            if self.moe_layer_step > 1 and self.dense_ffn_hidden is None:
+                raise ValueError(f"{self.id}: interleaved dense layers need dense_ffn_hidden")
+            if self.experts_per_token > self.num_experts:
+                raise ValueError(f"{self.id}: experts_per_token exceeds num_experts")
         return self
 
     @property
@@ -114,25 +124,46 @@ class ModelArch(Strict):
         return 2.0 * self.vocab_size * self.dim
 
     @functools.cached_property
-    def params_total(self) -> float:
-        if self.params_total_b is not None:
-            return float(self.params_total_b) * 1e9
+    def attention_params_per_layer(self) -> float:
         d, kv = self.dim, self.n_kv_heads * self.hd
-        per_layer = 2 * d * self.n_heads * self.hd + 2 * d * kv + 3 * d * self.ffn_hidden
-        return self.n_layers * per_layer + 2 * self.vocab_size * d
+        return 2 * d * self.n_heads * self.hd + 2 * d * kv
+
+    @property
+    def moe_layers(self) -> int:
+        """Layers with routed experts (all of them for Scout, every second one for Maverick)."""
+        return self.n_layers // self.moe_layer_step if self.is_moe else 0
+
+    @functools.cached_property
+    def expert_params_per_layer(self) -> float:
+        """One routed expert of one MoE layer (a SwiGLU FFN: three dim x width matrices)."""
+        return 3.0 * self.dim * self.expert_ffn_hidden if self.expert_ffn_hidden else 0.0
+
+    @functools.cached_property
+    def always_active_params(self) -> float:
+        """Parameters every token uses: attention, dense FFNs, shared experts, router, embeddings and head."""
+        if not self.is_moe:
+            return self.params_total
+        d = self.dim
+        dense_layers = self.n_layers - self.moe_layers
+        moe_fixed = 3 * d * self.shared_expert_ffn_hidden + d * (self.num_experts or 0)
+        return (self.n_layers * self.attention_params_per_layer + dense_layers * 3 * d * (self.dense_ffn_hidden or 0)
+                + self.moe_layers * moe_fixed + self.embedding_params)
+
+    @functools.cached_property
+    def params_total(self) -> float:
+        """From the architecture (Meta's FFN formula for dense models; the expert layout for MoE models).
+        ``params_total_b`` is the model card's rounded figure, checked against this in the tests."""
+        if self.is_moe:
+            return self.always_active_params + self.moe_layers * (self.num_experts or 0) * self.expert_params_per_layer
+        per_layer = self.attention_params_per_layer + 3 * self.dim * self.ffn_hidden
+        return self.n_layers * per_layer + self.embedding_params
 
     @functools.cached_property
     def params_active(self) -> float:
-        if self.params_active_b is not None:
-            return float(self.params_active_b) * 1e9
+        """Parameters one token runs through (shared + top-k routed experts for MoE models)."""
+        if self.is_moe:
+            return self.always_active_params + self.moe_layers * self.experts_per_token * self.expert_params_per_layer
         return self.params_total
-
-    @functools.cached_property
-    def expert_params(self) -> float:
-        """Parameters of one routed expert summed over layers (top-1 routing + shared expert)."""
-        if self.num_experts is None:
-            return 0.0
-        return (self.params_total - self.params_active) / (self.num_experts - 1)
 
     def kv_bytes_per_token(self, kv_precision: str) -> float:
         return 2.0 * self.n_layers * self.n_kv_heads * self.hd * KV_BYTES[kv_precision]
@@ -189,6 +220,26 @@ class Measurement(Strict):
         return "concurrency-1" if self.concurrency == 1 else "fixed-concurrency"
 
 
+class FrontierMeasurement(Strict):
+    """A per-user-speed result (InferenceMAX style): the output tokens/s per GPU the publisher's best
+    configuration (any parallelism and concurrency) reaches while each user gets at least
+    ``per_user_output_tokens_per_s``.  Never fitted: the model is validated on it."""
+
+    model: str
+    gpu: str
+    precision: Precision
+    kv_precision: KvPrecision
+    engine: str
+    input_tokens: Annotated[int, Field(gt=0)]
+    output_tokens: Annotated[int, Field(gt=0)]
+    per_user_output_tokens_per_s: Positive
+    output_tokens_per_s_per_gpu: Positive
+    publisher: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9\-]*$")]
+    source: Url
+    checked: dt.date
+    note: str = ""
+
+
 class _GpuFile(Strict):
     schema_: Literal[1] = Field(alias="schema")
     gpu: list[Gpu]
@@ -212,6 +263,7 @@ class _LicenceFile(Strict):
 class _MeasurementFile(Strict):
     schema_: Literal[1] = Field(alias="schema")
     measurement: list[Measurement]
+    frontier: list[FrontierMeasurement] = []
 
 
 class OnPremDefault(Strict):
@@ -240,9 +292,27 @@ class Hardware(BaseModel):
     directory: Path
 
     @functools.cached_property
+    def _measurement_file(self) -> _MeasurementFile:
+        return _load(self.directory / "measurements.toml", _MeasurementFile)  # type: ignore[return-value]
+
+    @functools.cached_property
+    def frontier_measurements(self) -> list[FrontierMeasurement]:
+        """Per-user-speed results (tokens/s per GPU at a tokens/s-per-user target), never fitted."""
+        rows = self._measurement_file.frontier
+        self._check_names(rows)
+        return rows
+
+    def _check_names(self, rows: list) -> None:
+        problems = [f"measurements.toml: unknown {kind} {name!r}" for m in rows
+                    for kind, name, table in (("model", m.model, self.models), ("gpu", m.gpu, self.gpus))
+                    if name not in table]
+        if problems:
+            raise PriceFileError(problems)
+
+    @functools.cached_property
     def measurements(self) -> list[Measurement]:
         """The published measurements (parsed on first use: only calibration needs them)."""
-        rows = _load(self.directory / "measurements.toml", _MeasurementFile).measurement  # type: ignore[attr-defined]
+        rows = self._measurement_file.measurement
         problems = [f"measurements.toml: unknown {kind} {name!r}" for m in rows
                     for kind, name, table in (("model", m.model, self.models), ("gpu", m.gpu, self.gpus))
                     if name not in table]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import statistics
 from dataclasses import dataclass
@@ -45,10 +46,16 @@ class Calibration(BaseModel):
     step_overhead_s: float = Field(ge=0)  # per decode step of an 80-layer model; scales with the layer count
     allreduce_s: float = Field(ge=0)  # fixed latency of one all-reduce (the bandwidth part comes from the GPU data)
     fp4_factor: float = Field(gt=0, le=1)
-    rocm_factor: float = Field(1.0, gt=0, le=1)
+    rocm_compute_factor: float = Field(1.0, gt=0, le=1)  # ROCm GEMM/attention kernels: share of the compute peak
+    rocm_overhead_factor: float = Field(1.0, gt=0)  # ROCm per-step overhead (launches, all-reduce latency) vs CUDA
+    moe_gemm_eff: float = Field(1.0, gt=0, le=1)  # grouped-GEMM efficiency of routed experts (fitted on Llama 4 rows)
+    moe_reserve_gb: float = Field(0.0, ge=0)  # per-GPU memory an MoE engine keeps from the KV cache (fitted likewise)
+    moe_max_batch: int | None = Field(None, gt=0)  # the engine's batch cap for MoE models (None: max_batch)
     max_batch: int = Field(gt=0)
     fit_rows: int = 0
     fit_median_abs_error: float = 0.0
+    moe_fit_rows: int = 0
+    moe_fit_median_abs_error: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -71,35 +78,70 @@ class Deployment:
     def weights_gb_per_gpu(self) -> float:
         return self.weights_bytes / self.gpus / 1e9
 
-    @property
-    def kv_gb_per_gpu(self) -> float:
-        free = float(self.gpu.memory_gb) - self.weights_gb_per_gpu - RUNTIME_RESERVE_GB
+    def kv_gb_per_gpu_with(self, extra_reserve_gb: float = 0.0) -> float:
+        free = float(self.gpu.memory_gb) - self.weights_gb_per_gpu - RUNTIME_RESERVE_GB - extra_reserve_gb
         return max(0.0, free * KV_MEMORY_FRACTION)
 
     @property
+    def kv_gb_per_gpu(self) -> float:
+        return self.kv_gb_per_gpu_with()
+
+    @property
     def kv_capacity_tokens(self) -> int:
+        return self.kv_tokens_with()
+
+    def kv_tokens_with(self, extra_reserve_gb: float = 0.0) -> int:
         per_gpu_per_token = self.model.kv_bytes_per_token(self.kv_precision) / self.gpus
-        return int(self.kv_gb_per_gpu * 1e9 // per_gpu_per_token)
+        return int(self.kv_gb_per_gpu_with(extra_reserve_gb) * 1e9 // per_gpu_per_token)
 
     def max_concurrency(self, prompt: int, response: int) -> int:
         """Sequences of ``prompt + response`` tokens the KV cache holds at once (0: not even one)."""
         return self.kv_capacity_tokens // (prompt + response)
 
     def batch_limit(self, prompt: int, response: int, cal: Calibration) -> int:
-        """Sequences that run at once: the KV cache's limit and the engine's batch cap."""
-        return min(self.max_concurrency(prompt, response), cal.max_batch)
+        """Sequences that run at once: the KV cache's limit and the engine's batch cap.  MoE models keep
+        the fitted expert workspace out of the KV cache and have their own fitted cap (at least one
+        sequence whenever one fits without the workspace)."""
+        if not self.model.is_moe:
+            return min(self.max_concurrency(prompt, response), cal.max_batch)
+        kv = self.kv_tokens_with(cal.moe_reserve_gb) // (prompt + response)
+        kv = max(kv, min(1, self.max_concurrency(prompt, response)))
+        return min(kv, cal.moe_max_batch or cal.max_batch)
 
 
-def weight_bytes_touched(dep: Deployment, batch: float) -> float:
-    """Weight bytes one forward pass over ``batch`` tokens reads (all of them for a dense model)."""
+def expected_experts(num_experts: int, top_k: int, tokens: float) -> float:
+    """Expected distinct experts one MoE layer reads for ``tokens`` tokens, each routed to ``top_k`` of
+    ``num_experts`` experts (uniform routing): ``E x (1 - (1 - k/E)^B)``."""
+    return num_experts * (1.0 - (1.0 - top_k / num_experts) ** max(tokens, 0.0))
+
+
+def weight_bytes_touched(dep: Deployment, tokens: float) -> float:
+    """Weight bytes one forward pass over ``tokens`` tokens reads: all of a dense model; for a
+    mixture-of-experts model the always-active weights plus the expected distinct routed experts per
+    MoE layer.  With expert parallelism each GPU holds ``E / n`` experts and reads its share of the
+    touched ones, so the per-GPU figure is this divided by ``n`` (as for tensor parallelism)."""
     m = dep.model
     head = m.embedding_params / 2.0 * 2.0  # the output head, BF16, read every pass; the input embedding is a lookup
-    if m.num_experts is None:
-        return (m.params_total - m.embedding_params) * WEIGHT_BYTES[dep.precision] + head
-    e = m.expert_params
-    dense = m.params_active - e - m.embedding_params
-    touched_experts = m.num_experts * (1.0 - (1.0 - 1.0 / m.num_experts) ** batch)
-    return (dense + touched_experts * e) * WEIGHT_BYTES[dep.precision] + head
+    wb = WEIGHT_BYTES[dep.precision]
+    if not m.is_moe:
+        return (m.params_total - m.embedding_params) * wb + head
+    touched = expected_experts(m.num_experts or 1, m.experts_per_token, tokens)
+    return (m.always_active_params - m.embedding_params + m.moe_layers * touched * m.expert_params_per_layer) * wb + head
+
+
+def routed_params_active(m: ModelArch) -> float:
+    """Routed-expert parameters one token runs through (0 for a dense model)."""
+    return m.moe_layers * m.experts_per_token * m.expert_params_per_layer
+
+
+def compute_time(dep: Deployment, tokens: float, attention_flops: float, eff: float, cal: Calibration) -> float:
+    """Per-GPU seconds for the FLOPs of ``tokens`` tokens plus ``attention_flops``: the routed experts'
+    grouped GEMMs run at ``moe_gemm_eff`` of the dense efficiency (many small per-expert GEMMs)."""
+    m = dep.model
+    peak = dep.gpu.peak_tflops(dep.precision) * 1e12 * eff * compute_factor(dep, cal) * dep.gpus
+    routed = routed_params_active(m)
+    dense_flops = 2.0 * (m.params_active - routed) * tokens + attention_flops
+    return dense_flops / peak + 2.0 * routed * tokens / (peak * cal.moe_gemm_eff)
 
 
 def allreduce_time(dep: Deployment, tokens: float, cal: Calibration) -> float:
@@ -110,28 +152,46 @@ def allreduce_time(dep: Deployment, tokens: float, cal: Calibration) -> float:
     if n == 1:
         return 0.0
     message = tokens * dep.model.dim * 2.0
-    per = cal.allreduce_s + 2.0 * (n - 1) / n * message / (float(dep.gpu.interconnect_gbps) / 2.0 * 1e9)
+    per = cal.allreduce_s * overhead_factor(dep, cal) + 2.0 * (n - 1) / n * message / (float(dep.gpu.interconnect_gbps) / 2.0 * 1e9)
     return 2 * dep.model.n_layers * per
 
 
 def is_rocm(gpu: Gpu) -> bool:
-    """AMD Instinct GPUs (served by ROCm kernels, which get their own fitted efficiency factor)."""
-    return gpu.name.upper().startswith("AMD")
+    """AMD Instinct GPUs (served by ROCm kernels, which get their own fitted compute and overhead factors)."""
+    return _is_amd_name(gpu.name)
+
+
+@functools.lru_cache(maxsize=64)
+def _is_amd_name(name: str) -> bool:
+    return name.upper().startswith("AMD")
 
 
 def compute_factor(dep: Deployment, cal: Calibration) -> float:
     """Kernel maturity, one fitted factor each: FP4 tensor-core kernels reach a smaller share of their
     (doubled) peak, and so do the ROCm (AMD Instinct) GEMM/attention kernels of vLLM of their datasheet peak."""
     f = cal.fp4_factor if dep.precision == "fp4" and dep.gpu.has_native("fp4") else 1.0
-    return f * (cal.rocm_factor if is_rocm(dep.gpu) else 1.0)
+    return f * (cal.rocm_compute_factor if is_rocm(dep.gpu) else 1.0)
 
 
-def prefill_time(dep: Deployment, prompt: int, cal: Calibration) -> float:
-    """Seconds to prefill one ``prompt``-token request alone (compute-bound, never faster than a weight read)."""
+def overhead_factor(dep: Deployment, cal: Calibration) -> float:
+    """ROCm's per-step overhead (kernel launches, synchronisation, all-reduce latency) relative to CUDA's."""
+    return cal.rocm_overhead_factor if is_rocm(dep.gpu) else 1.0
+
+
+def prefill_prompts_per_pass(dep: Deployment, prompt: int, running: int) -> int:
+    """Prompts prefilled together in one forward pass: engines batch prefills up to their token budget
+    (vLLM's chunk on this GPU), and at most the running requests' prompts are waiting at once."""
+    return max(1, min(running, prefill_chunk_tokens(dep.gpu) // max(prompt, 1)))
+
+
+def prefill_time(dep: Deployment, prompt: int, cal: Calibration, running: int = 1) -> float:
+    """Seconds of GPU time one ``prompt``-token request's prefill costs: compute-bound, never faster than its
+    share of one weight read of a pass that prefills ``prefill_prompts_per_pass`` prompts together."""
     m = dep.model
-    flops = 2.0 * m.params_active * prompt + 2.0 * m.n_layers * m.n_heads * m.hd * prompt * prompt
-    t_compute = flops / (dep.gpus * dep.gpu.peak_tflops(dep.precision) * 1e12 * cal.eff_prefill * compute_factor(dep, cal))
-    t_memory = weight_bytes_touched(dep, prompt) / dep.gpus / (float(dep.gpu.memory_bandwidth_gbps) * 1e9 * cal.eff_bw)
+    attention = 2.0 * m.n_layers * m.n_heads * m.hd * prompt * prompt
+    t_compute = compute_time(dep, prompt, attention, cal.eff_prefill, cal)
+    k = prefill_prompts_per_pass(dep, prompt, running)
+    t_memory = weight_bytes_touched(dep, prompt * k) / k / dep.gpus / (float(dep.gpu.memory_bandwidth_gbps) * 1e9 * cal.eff_bw)
     return max(t_compute, t_memory) + allreduce_time(dep, prompt, cal)
 
 
@@ -141,9 +201,9 @@ def step_time(dep: Deployment, batch: int, context: float, cal: Calibration) -> 
     n = dep.gpus
     bytes_ = (weight_bytes_touched(dep, batch) + batch * context * m.kv_bytes_per_token(dep.kv_precision)) / n
     t_memory = bytes_ / (float(dep.gpu.memory_bandwidth_gbps) * 1e9 * cal.eff_bw)
-    flops = (2.0 * m.params_active * batch + 4.0 * m.n_layers * m.n_heads * m.hd * context * batch) / n
-    t_compute = flops / (dep.gpu.peak_tflops(dep.precision) * 1e12 * cal.eff_flops * compute_factor(dep, cal))
-    return max(t_memory, t_compute) + cal.step_overhead_s * m.n_layers / 80 + allreduce_time(dep, batch, cal)
+    t_compute = compute_time(dep, batch, 4.0 * m.n_layers * m.n_heads * m.hd * context * batch, cal.eff_flops, cal)
+    overhead = cal.step_overhead_s * m.n_layers / 80 * overhead_factor(dep, cal)
+    return max(t_memory, t_compute) + overhead + allreduce_time(dep, batch, cal)
 
 
 @dataclass(frozen=True)
@@ -188,7 +248,7 @@ def load(dep: Deployment, prompt: int, response: int, concurrency: int, cal: Cal
         raise BadInputError(f"{dep.model.id} at {dep.precision} does not hold one {prompt + response}-token sequence "
                             f"on {dep.gpus} x {dep.gpu.id}")
     running = min(concurrency, limit)
-    t_pre = prefill_time(dep, prompt, cal) if prompt else 0.0
+    t_pre = prefill_time(dep, prompt, cal, running) if prompt else 0.0
     t_step = step_time(dep, running, prompt + response / 2.0, cal)
     itl = t_step + running * t_pre / response
     tps = running / itl
@@ -199,7 +259,8 @@ def load(dep: Deployment, prompt: int, response: int, concurrency: int, cal: Cal
     prefill_wait = rho * t_pre / (2.0 * (1.0 - rho)) if running > 1 else 0.0
     chunk = prefill_chunk or prefill_chunk_tokens(dep.gpu)
     chunks = math.ceil(prompt / chunk) if prompt else 1
-    own = t_pre + (chunks * step_time(dep, running - 1, prompt + response / 2.0, cal) if running > 1 else 0.0)
+    t_own = prefill_time(dep, prompt, cal) if prompt else 0.0  # its own prefill pass, not an amortized share
+    own = t_own + (chunks * step_time(dep, running - 1, prompt + response / 2.0, cal) if running > 1 else 0.0)
     if not prompt:
         own = t_step
     return Load(concurrency=concurrency, running=running, queued=queued, prefill_s=t_pre, step_s=t_step,
@@ -212,8 +273,11 @@ def predict_output_tokens_per_s(m: Measurement, cal: Calibration, hw: Hardware |
     hw = hw or load_hardware()
     dep = Deployment(model=hw.models[m.model], gpu=hw.gpus[m.gpu], gpus=m.gpus, precision=m.precision, kv_precision=m.kv_precision)
     limit = max(1, dep.batch_limit(m.input_tokens, m.output_tokens, cal))
-    conc = limit if m.concurrency == "max" else m.concurrency
-    return load(dep, m.input_tokens, m.output_tokens, conc, cal).output_tokens_per_s
+    running = limit if m.concurrency == "max" else min(m.concurrency, limit)
+    # load()'s throughput (B / ITL) without its latency terms: the calibration's inner loop
+    t_pre = prefill_time(dep, m.input_tokens, cal, running)
+    t_step = step_time(dep, running, m.input_tokens + m.output_tokens / 2.0, cal)
+    return running / (t_step + running * t_pre / m.output_tokens)
 
 
 # --------------------------------------------------------------------------------------------
@@ -227,7 +291,8 @@ _BOUNDS = {  # name: (low, high, log-scale?)
     "step_overhead_s": (1e-5, 0.03, True),
     "allreduce_s": (1e-7, 1e-4, True),
     "fp4_factor": (0.2, 1.0, False),
-    "rocm_factor": (0.1, 1.0, False),
+    "rocm_compute_factor": (0.1, 1.0, False),
+    "rocm_overhead_factor": (0.3, 5.0, True),
 }
 _BATCH_CAPS = (256, 512, 1024, 2048, 4096)
 
@@ -278,7 +343,8 @@ def _nelder_mead(f, x0: list[float], step: float = 0.15, iters: int = 250) -> li
     return simplex[min(range(n + 1), key=values.__getitem__)]
 
 
-def calibrate(rows: list[Measurement] | None = None, hw: Hardware | None = None) -> Calibration:
+def calibrate(rows: list[Measurement] | None = None, hw: Hardware | None = None,
+              moe_rows: list[Measurement] | None = None) -> Calibration:
     """Fit the efficiency factors by least squares on log(predicted / measured).
 
     Deterministic: a coarse grid for the starting point, then Nelder-Mead on each batch cap.
@@ -297,7 +363,7 @@ def calibrate(rows: list[Measurement] | None = None, hw: Hardware | None = None)
     best: tuple[float, Calibration] | None = None
     for cap in _BATCH_CAPS:
         start = min(
-            ([a, b, c, d, e, 0.6, 0.6] for a in (0.4, 0.8) for b in (0.3, 0.7) for c in (0.3, 0.7) for d in (0.3, 0.7) for e in (0.3, 0.7)),
+            ([a, b, c, d, e, 0.6, 0.6, 0.5] for a in (0.4, 0.8) for b in (0.3, 0.7) for c in (0.3, 0.7) for d in (0.3, 0.7) for e in (0.3, 0.7)),
             key=lambda u: _loss(make(u, cap), rows, hw),
         )
         u = _nelder_mead(lambda x, cap=cap: _loss(make(x, cap), rows, hw), start)
@@ -309,22 +375,51 @@ def calibrate(rows: list[Measurement] | None = None, hw: Hardware | None = None)
         raise BadInputError("calibration found no candidate")
     cal = best[1]
     med = statistics.median(abs(predict_output_tokens_per_s(r, cal, hw) / float(r.output_tokens_per_s) - 1) for r in rows)
-    return cal.model_copy(update={"fit_rows": len(rows), "fit_median_abs_error": med})
+    cal = cal.model_copy(update={"fit_rows": len(rows), "fit_median_abs_error": med})
+    return calibrate_moe(cal, hw=hw) if moe_rows is None else calibrate_moe(cal, moe_rows, hw)
+
+
+_MOE_EFF = tuple(round(0.1 + 0.05 * i, 2) for i in range(19))  # grouped-GEMM efficiency 0.10 .. 1.00
+_MOE_RESERVE_GB = tuple(float(2 * i) for i in range(21))  # 0 .. 40 GB per GPU
+_MOE_CAPS = (1024, 2048, 4096, 8192)
+
+
+def calibrate_moe(cal: Calibration, rows: list[Measurement] | None = None, hw: Hardware | None = None) -> Calibration:
+    """Fit what mixture-of-experts rows identify and dense rows cannot, everything else held at ``cal``
+    (the dense fit): the routed experts' grouped-GEMM efficiency, the engine's extra per-GPU MoE
+    workspace (memory not available to the KV cache) and its batch cap for MoE models.  A deterministic
+    grid search.  ``rows`` defaults to the non-held-out Llama 4 rows; with none, ``cal`` is returned."""
+    hw = hw or load_hardware()
+    if rows is None:
+        rows = [m for m in hw.measurements if not m.holdout and not _is_gated(m, hw)]
+    if not rows:
+        return cal
+    grid = (cal.model_copy(update={"moe_gemm_eff": e, "moe_reserve_gb": r, "moe_max_batch": c})
+            for e in _MOE_EFF for r in _MOE_RESERVE_GB for c in _MOE_CAPS)
+    best = min(grid, key=lambda c: _loss(c, rows, hw))
+    med = statistics.median(abs(predict_output_tokens_per_s(r, best, hw) / float(r.output_tokens_per_s) - 1) for r in rows)
+    return best.model_copy(update={"moe_fit_rows": len(rows), "moe_fit_median_abs_error": med})
 
 
 #: The result of ``calibrate()`` on the shipped measurements, stored so that estimates need no refit.
 #: tests/test_selfhost.py refits and fails if these drift from what the data gives.
 CALIBRATED = Calibration(
-    eff_bw=0.8959,
-    eff_flops=0.3890,
-    eff_prefill=0.5527,
-    step_overhead_s=0.008684,
-    allreduce_s=4.224e-07,
-    fp4_factor=0.5841,
-    rocm_factor=0.3534,
-    max_batch=4096,
-    fit_rows=67,
-    fit_median_abs_error=0.0701,
+    eff_bw=0.8455,
+    eff_flops=0.5653,
+    eff_prefill=0.5842,
+    step_overhead_s=0.008233,
+    allreduce_s=3.974e-06,
+    fp4_factor=0.5619,
+    rocm_compute_factor=0.3552,
+    rocm_overhead_factor=0.8773,
+    moe_gemm_eff=0.25,
+    moe_reserve_gb=22.0,
+    moe_max_batch=2048,
+    max_batch=256,
+    fit_rows=74,
+    fit_median_abs_error=0.0762,
+    moe_fit_rows=35,
+    moe_fit_median_abs_error=0.1988,
 )
 
 
@@ -399,7 +494,8 @@ def calibration_report(cal: Calibration | None = None, hw: Hardware | None = Non
     stats.append(_stats("fixed concurrency (1-256)", [r for r in held if r.regime != "max-load"]))
     stats.append(_stats("concurrency-1", [r for r in held if r.regime == "concurrency-1"]))
     moe_rows = [r for r in rows if not r.gated]
-    moe = [_stats("llama-4 (all rows, not fitted)", moe_rows)]
+    moe = [_stats("llama-4 held-out rows (MoE fit never saw them)", [r for r in moe_rows if r.holdout]),
+           _stats("llama-4 all rows", moe_rows)]
     return CalibrationReport(calibration=cal, rows=rows, holdout=stats, moe=moe)
 
 
@@ -407,12 +503,16 @@ def calibration_markdown(report: CalibrationReport | None = None) -> str:
     rep = report or calibration_report()
     c = rep.calibration
     out = [
-        "Fitted on %d rows (median |error| on the fit rows %.1f%%): eff_bw = %.3f, eff_flops = %.3f, "
-        "eff_prefill = %.3f, fp4 factor = %.3f, ROCm factor = %.3f, step overhead = %.2f ms per 80 layers, all-reduce latency = %.2f us, batch cap = %d."
-        % (c.fit_rows, 100 * c.fit_median_abs_error, c.eff_bw, c.eff_flops, c.eff_prefill, c.fp4_factor, c.rocm_factor,
-           1e3 * c.step_overhead_s, 1e6 * c.allreduce_s, c.max_batch),
+        "Fitted on %d dense rows (median |error| on the fit rows %.1f%%): eff_bw = %.3f, eff_flops = %.3f, "
+        "eff_prefill = %.3f, fp4 factor = %.3f, ROCm compute factor = %.3f, ROCm overhead factor = %.2f, "
+        "step overhead = %.2f ms per 80 layers, all-reduce latency = %.2f us, batch cap = %d. "
+        "Then, with those held, on %d Llama 4 rows (median |error| %.1f%%): grouped-GEMM efficiency = %.2f, "
+        "MoE workspace = %g GB per GPU, MoE batch cap = %d."
+        % (c.fit_rows, 100 * c.fit_median_abs_error, c.eff_bw, c.eff_flops, c.eff_prefill, c.fp4_factor,
+           c.rocm_compute_factor, c.rocm_overhead_factor, 1e3 * c.step_overhead_s, 1e6 * c.allreduce_s, c.max_batch,
+           c.moe_fit_rows, 100 * c.moe_fit_median_abs_error, c.moe_gemm_eff, c.moe_reserve_gb, c.moe_max_batch or c.max_batch),
         "",
-        "Held-out rows (dense Llama 3.x, never used for fitting); the last line covers every Llama 4 row, reported only:",
+        "Held-out rows (dense Llama 3.x, never used for fitting); the last two lines cover the Llama 4 rows:",
         "",
         "| regime | rows | median abs error | worst pred/meas ratio | worst row |",
         "|---|---:|---:|---:|---|",
@@ -425,7 +525,7 @@ def calibration_markdown(report: CalibrationReport | None = None) -> str:
         "|---|---|---|---|---|---|---|---:|---:|---:|",
     ]
     for r in rep.rows:
-        split = ("hold-out" if r.holdout else "fit") if r.gated else "report only"
+        split = ("hold-out" if r.holdout else "fit") if r.gated else ("MoE hold-out" if r.holdout else "MoE fit")
         out.append(
             f"| {r.model} | {r.gpus}x {r.gpu} | {r.precision} | {r.engine} | {r.input_tokens}/{r.output_tokens} | "
             f"{r.concurrency} | {split} | {r.measured:,.0f} | {r.predicted:,.0f} | {100 * r.error:+.0f}% |"
@@ -505,7 +605,7 @@ def publisher_holdout_report(hw: Hardware | None = None) -> list[PublisherHoldou
     for pub in sorted({m.publisher for m in gated}):
         test = [m for m in gated if m.publisher == pub]
         train = [m for m in gated if m.publisher != pub]
-        cal = calibrate(train, hw)
+        cal = calibrate(train, hw, moe_rows=[])  # dense rows only are predicted: no MoE fit needed
         rows = []
         for m in test:
             pred = predict_output_tokens_per_s(m, cal, hw)
@@ -521,7 +621,65 @@ def publisher_holdout_report(hw: Hardware | None = None) -> list[PublisherHoldou
     return out
 
 
-def validation_markdown(latency: list[LatencyRow], publishers: list[PublisherHoldout]) -> str:
+def best_tokens_per_gpu_at_user_speed(model: ModelArch, gpu: Gpu, precision: str, kv_precision: str, prompt: int,
+                                      response: int, per_user_tps: float, cal: Calibration) -> tuple[float, int, int]:
+    """The most output tokens/s per GPU any tensor-parallel size (1, 2, 4, 8) and concurrency reaches while
+    each user gets at least ``per_user_tps`` output tokens/s (1 / ITL): ``(tokens/s per GPU, GPUs,
+    concurrency)``, or ``(0.0, 0, 0)`` when no configuration is that fast."""
+    best = (0.0, 0, 0)
+    for n in ALLOWED_GPU_COUNTS:
+        dep = Deployment(model=model, gpu=gpu, gpus=n, precision=precision, kv_precision=kv_precision)
+        limit = dep.batch_limit(prompt, response, cal)
+        if limit < 1 or 1.0 / load(dep, prompt, response, 1, cal).itl_s < per_user_tps:
+            continue
+        lo, hi = 1, limit  # per-user speed falls as the concurrency rises: the largest that is fast enough
+        while lo < hi:
+            mid = (lo + hi + 1) // 2
+            if 1.0 / load(dep, prompt, response, mid, cal).itl_s >= per_user_tps:
+                lo = mid
+            else:
+                hi = mid - 1
+        per_gpu = load(dep, prompt, response, lo, cal).output_tokens_per_s / n
+        if per_gpu > best[0]:
+            best = (per_gpu, n, lo)
+    return best
+
+
+class FrontierRow(BaseModel):
+    row: str
+    per_user_tps: float
+    measured_per_gpu: float
+    predicted_per_gpu: float
+    gpus: int
+    concurrency: int
+    source: str
+
+    @property
+    def ratio(self) -> float:
+        """max(pred/meas, meas/pred); infinite when the model reaches no configuration that fast."""
+        if self.predicted_per_gpu <= 0:
+            return float("inf")
+        r = self.predicted_per_gpu / self.measured_per_gpu
+        return max(r, 1 / r)
+
+
+def frontier_report(cal: Calibration | None = None, hw: Hardware | None = None) -> list[FrontierRow]:
+    """Predicted vs published tokens/s per GPU at a per-user speed (rows never fitted; their publisher is
+    not among the fitted ones, so this is a leave-one-publisher-out check too)."""
+    hw = hw or load_hardware()
+    cal = cal or default_calibration()
+    out = []
+    for f in hw.frontier_measurements:
+        per_gpu, n, c = best_tokens_per_gpu_at_user_speed(hw.models[f.model], hw.gpus[f.gpu], f.precision, f.kv_precision,
+                                                          f.input_tokens, f.output_tokens, float(f.per_user_output_tokens_per_s), cal)
+        out.append(FrontierRow(row=f"{f.model} {f.gpu} {f.precision} {f.input_tokens}/{f.output_tokens} ({f.publisher})",
+                               per_user_tps=float(f.per_user_output_tokens_per_s), measured_per_gpu=float(f.output_tokens_per_s_per_gpu),
+                               predicted_per_gpu=per_gpu, gpus=n, concurrency=c, source=f.source))
+    return out
+
+
+def validation_markdown(latency: list[LatencyRow], publishers: list[PublisherHoldout],
+                        frontier: list[FrontierRow] | None = None) -> str:
     """The tables docs/selfhost.md shows for the latency check and the leave-one-publisher-out check."""
     out = ["| row | conc | TTFT measured | TTFT predicted | ratio | ITL measured | ITL predicted | error |",
            "|---|---:|---:|---:|---:|---:|---:|---:|"]
@@ -536,4 +694,11 @@ def validation_markdown(latency: list[LatencyRow], publishers: list[PublisherHol
     off2 = sum(1 for p in publishers for e in p.errors if max(1 + e, 1 / (1 + e)) > 2)
     out.append(f"| all rows, each predicted without its publisher | {len(allerr)} | | "
                f"{100 * statistics.median(allerr):.1f}% | {max(p.worst_ratio for p in publishers):.2f}x | {off2} rows off by more than 2x |")
+    if frontier:
+        out += ["", "| per-user-speed row | tok/s per user | measured tok/s per GPU | predicted | model's config | ratio |",
+                "|---|---:|---:|---:|---|---:|"]
+        for f in frontier:
+            config = f"TP{f.gpus}, {f.concurrency} users" if f.gpus else "none that fast"
+            ratio = f"{f.ratio:.2f}x" if math.isfinite(f.ratio) else "not reached"
+            out.append(f"| {f.row} | {f.per_user_tps:g} | {f.measured_per_gpu:,.0f} | {f.predicted_per_gpu:,.0f} | {config} | {ratio} |")
     return "\n".join(out)
