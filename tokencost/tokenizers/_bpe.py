@@ -8,7 +8,7 @@ the same split pattern and tiktoken's merge rule; tests compare the two on adver
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 #: Below this many characters counted so far, text is counted here; past it tiktoken counts.
@@ -17,7 +17,7 @@ SMALL_TEXT_CHARS = 1 << 16
 SMALL_PIECE_BYTES = 256
 
 
-def bpe_count(piece: bytes, ranks: dict[bytes, int]) -> int:
+def bpe_count(piece: bytes, ranks: Mapping[bytes, int]) -> int:
     """Tokens in one pre-token: tiktoken's byte-pair merge (lowest rank first, leftmost on ties)."""
     bounds = list(range(len(piece) + 1))
     while len(bounds) > 2:
@@ -39,7 +39,7 @@ def compile_split(pattern: str) -> Callable[[str], Iterator[Any]]:
     return regex.compile(pattern).finditer
 
 
-def count_pieces(text: str, split: Callable[[str], Iterator[Any]], ranks: dict[bytes, int]) -> int | None:
+def count_pieces(text: str, split: Callable[[str], Iterator[Any]], ranks: Mapping[bytes, int]) -> int | None:
     """Tokens of ``text``, or None when a pre-token is too long to merge here.
 
     Raises UnicodeEncodeError for lone surrogates (the caller repairs the text as tiktoken does).

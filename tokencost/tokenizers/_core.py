@@ -13,7 +13,7 @@ import os
 import threading
 import unicodedata
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from difflib import get_close_matches
 from fractions import Fraction
 from typing import TYPE_CHECKING
@@ -90,7 +90,7 @@ class TiktokenTokenizer(Tokenizer):
         basis: str,
         *,
         pat_str: str,
-        ranks: dict[bytes, int],
+        ranks: Mapping[bytes, int],
         special_tokens: dict[str, int],
         encoder_special_tokens: dict[str, int] | None = None,
         nfc: bool = False,
@@ -123,7 +123,7 @@ class TiktokenTokenizer(Tokenizer):
                     import tiktoken  # see the TYPE_CHECKING import above
 
                     enc = tiktoken.Encoding(name=f"tokencost-{self.name}", pat_str=self._pat_str,
-                                            mergeable_ranks=self._ranks, special_tokens=self._encoder_special)
+                                            mergeable_ranks=_as_dict(self._ranks), special_tokens=self._encoder_special)
                     self._fast = self._fast_counter(enc)
                     self._encoding = enc
         return self._encoding
@@ -302,3 +302,9 @@ def _clear_cache() -> None:
     """Forget loaded tokenizers (tests and benchmarks measure cold loads with it)."""
     with _LOCK:
         _CACHE.clear()
+
+
+def _as_dict(ranks: Mapping[bytes, int]) -> dict[bytes, int]:
+    """tiktoken's encoder takes a plain dict."""
+    as_dict = getattr(ranks, "as_dict", None)
+    return as_dict() if as_dict is not None else dict(ranks)
