@@ -13,7 +13,6 @@ from typing import IO, Any
 from .errors import BadInputError, TokenizerUnavailable
 from .messages import MessageCount, count_messages
 from .registry import Registry, default_models, default_registry
-from .batch import count_files
 from .tokenizers import count_stream, count_stream_many, get_tokenizer
 
 
@@ -76,6 +75,8 @@ def count_sources(paths: Sequence[str], models: Sequence[str] | None = None, *, 
     tokenizer counts the inputs once, however many models share it, and ``stdin`` is read once
     for all of them in bounded memory.
     """
+    from .batch import count_files  # only the count command needs it: kept off the estimate's start-up
+
     registry = registry or default_registry()
     targets = [registry.get(m) for m in models] if models else default_models(registry)
     toks = {t.name: t for t in (get_tokenizer(p.tokenizer) for p in targets)}
