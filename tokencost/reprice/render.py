@@ -56,6 +56,8 @@ def render_text(result: Repricing, width: int = WIDTH) -> str:
         lines.append(f"What if {w.model} at {w.as_of} prices: {_cost(w.total_cost)}{label}{extra}")
         if w.model.startswith("selfhost:"):
             lines.append("    " + w.basis)
+        for note in w.notes:
+            lines.extend(wrap.wrap(f"    Note: {note}"))
     for g in result.groups:
         if g.flag:
             lines.extend(wrap.wrap(f"! {', '.join(str(v) for v in g.key.values())}: {g.flag}"))
