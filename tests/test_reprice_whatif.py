@@ -73,8 +73,14 @@ def test_selfhost_what_if_is_the_plan_on_the_hourly_profile(tmp_path):
 def test_selfhost_latency_targets_reach_the_plan(tmp_path):
     path = hourly_traffic(tmp_path)
     (w,) = reprice([path], what_if_selfhost=["llama-3.3-70b@h100"], selfhost_options={"itl_s": 0.02}).what_if
-    p = plan("llama-3.3-70b", prompt_tokens=1000, response_tokens=200, traffic=[1.0, 0.1, 0.0, 0.2], gpus=["h100"],
-             itl_s=0.02)
+    p = plan(
+        "llama-3.3-70b",
+        prompt_tokens=1000,
+        response_tokens=200,
+        traffic=[1.0, 0.1, 0.0, 0.2],
+        gpus=["h100"],
+        itl_s=0.02,
+    )
     assert w.total_cost == p.replicas * p.gpus_per_replica * 4 * p.price_per_gpu_hour
     assert "ITL <= 0.02 s" in w.basis
     out = invoke(path, "--what-if-selfhost", "llama-3.3-70b@h100", "--selfhost-itl", "0.02", "--format", "json")
@@ -94,8 +100,7 @@ def test_selfhost_daily_buckets_are_spread_over_the_day(tmp_path):
         [f"2026-11-24,{LLAMA},86400000,17280000,86400", f"2026-11-25,{LLAMA},43200000,8640000,43200"],
     )
     (w,) = reprice([path], what_if_selfhost=["llama-3.3-70b@h100"]).what_if
-    p = plan("llama-3.3-70b", prompt_tokens=1000, response_tokens=200, traffic=[1.0] * 24 + [0.5] * 24,
-             gpus=["h100"])
+    p = plan("llama-3.3-70b", prompt_tokens=1000, response_tokens=200, traffic=[1.0] * 24 + [0.5] * 24, gpus=["h100"])
     assert w.period_hours == 48
     assert w.total_cost == p.replicas * p.gpus_per_replica * 48 * p.price_per_gpu_hour
     assert any("daily buckets" in n for n in w.notes)
@@ -104,8 +109,9 @@ def test_selfhost_daily_buckets_are_spread_over_the_day(tmp_path):
 def test_selfhost_falls_back_to_simple_sizing_when_the_plan_cannot_run(tmp_path):
     path = hourly_traffic(tmp_path)
     with pytest.raises(BadInputError):  # the reason the fallback is needed
-        plan("llama-3.3-70b", prompt_tokens=1000, response_tokens=200, requests_per_s=1, gpus=["h100"],
-             price_tier="spot")
+        plan(
+            "llama-3.3-70b", prompt_tokens=1000, response_tokens=200, requests_per_s=1, gpus=["h100"], price_tier="spot"
+        )
     (w,) = reprice([path], what_if_selfhost=["llama-3.3-70b@h100"], selfhost_options={"price_tier": "spot"}).what_if
     assert w.basis.startswith("approximate, simple sizing because the self-hosting plan could not run")
     assert "spot" in w.basis and w.period_hours == 4
@@ -136,7 +142,24 @@ TOOLS = [
 def batch_files(tmp_path: Path, n: int = 12) -> tuple[str, str, list[dict], dict[str, tuple[int, int]]]:
     """An input file of ``n`` chat requests (some with tools) and its output file, lines shuffled."""
     rng = random.Random(7)
-    words = "the quick brown fox jumps over a lazy dog while seven wizards quietly judge boxing matches".split()
+    words = [
+        "the",
+        "quick",
+        "brown",
+        "fox",
+        "jumps",
+        "over",
+        "a",
+        "lazy",
+        "dog",
+        "while",
+        "seven",
+        "wizards",
+        "quietly",
+        "judge",
+        "boxing",
+        "matches",
+    ]
     lines, usage = [], {}
     for i in range(n):
         cid = f"req-{i}"
@@ -155,9 +178,14 @@ def batch_files(tmp_path: Path, n: int = 12) -> tuple[str, str, list[dict], dict
     out_lines = []
     for k, cid in enumerate(order):
         prompt, completion = usage[cid]
-        body = {"model": "gpt-4o-mini-2024-07-18", "created": 1790816400 + k,
-                "usage": {"prompt_tokens": prompt, "completion_tokens": completion}}
-        out_lines.append({"id": f"b{k}", "custom_id": cid, "response": {"status_code": 200, "body": body}, "error": None})
+        body = {
+            "model": "gpt-4o-mini-2024-07-18",
+            "created": 1790816400 + k,
+            "usage": {"prompt_tokens": prompt, "completion_tokens": completion},
+        }
+        out_lines.append(
+            {"id": f"b{k}", "custom_id": cid, "response": {"status_code": 200, "body": body}, "error": None}
+        )
     out_lines.append({"id": "bx", "custom_id": "req-missing", "response": None, "error": {"code": "batch_expired"}})
     out = tmp_path / "batch_out.jsonl"
     out.write_text("".join(json.dumps(line) + "\n" for line in out_lines))
@@ -169,7 +197,9 @@ def test_recount_equals_count_message_tokens_for_each_line(tmp_path):
     for model in ("gpt-4", "gpt-4o"):
         counted = recount_prompts(inp, model)
         expected = {
-            line["custom_id"]: count_message_tokens(line["body"]["messages"], model, tools=line["body"].get("tools")).tokens
+            line["custom_id"]: count_message_tokens(
+                line["body"]["messages"], model, tools=line["body"].get("tools")
+            ).tokens
             for line in lines
         }
         assert counted == expected
@@ -177,7 +207,7 @@ def test_recount_equals_count_message_tokens_for_each_line(tmp_path):
 
 
 def test_what_if_prices_the_recounted_prompts(tmp_path):
-    inp, out, lines, usage = batch_files(tmp_path)
+    inp, out, _lines, usage = batch_files(tmp_path)
     day = dt.date(2026, 11, 1)
     registry = load_registry()
     result = reprice([out, inp], what_if=["gpt-4", "gpt-4o"], what_if_as_of=day)
@@ -208,8 +238,9 @@ def test_what_if_prices_the_recounted_prompts(tmp_path):
     # the input file given by option, or found among the sources: the same figures
     by_option = reprice([out], batch_input=[inp], what_if=["gpt-4"], what_if_as_of=day)
     assert by_option.what_if[0].total_cost == gpt4.total_cost
-    cli_out = invoke(out, "--batch-input", inp, "--what-if", "gpt-4", "--what-if-as-of", "2026-11-01",
-                     "--format", "json")
+    cli_out = invoke(
+        out, "--batch-input", inp, "--what-if", "gpt-4", "--what-if-as-of", "2026-11-01", "--format", "json"
+    )
     assert cli_out.exit_code == 0, cli_out.output
     assert Decimal(json.loads(cli_out.output)["what_if"][0]["total_cost"]) == gpt4.total_cost
     # without the text, the prompt is scaled: a different (approximate) figure
@@ -226,16 +257,34 @@ def test_batch_input_alone_or_unmatched(tmp_path):
     res = invoke(inp, "--what-if", "gpt-4")
     assert res.exit_code == 2 and "output file" in res.output
     other = tmp_path / "other_in.jsonl"
-    other.write_text(json.dumps({"custom_id": "zzz", "method": "POST", "url": "/v1/chat/completions",
-                                 "body": {"model": "gpt-4o", "messages": [{"role": "user", "content": "hi"}]}}) + "\n")
+    other.write_text(
+        json.dumps(
+            {
+                "custom_id": "zzz",
+                "method": "POST",
+                "url": "/v1/chat/completions",
+                "body": {"model": "gpt-4o", "messages": [{"role": "user", "content": "hi"}]},
+            }
+        )
+        + "\n"
+    )
     result = reprice([out], batch_input=[str(other)], what_if=["gpt-4"])
     assert any("no OpenAI Batch output line shares a custom_id" in n for n in result.notes)
     with pytest.raises(BadInputError, match="not an OpenAI Batch input file"):
         reprice([out], batch_input=[out])
     # a Responses API body with a plain string input is counted as text
     resp = tmp_path / "resp_in.jsonl"
-    resp.write_text(json.dumps({"custom_id": "r", "method": "POST", "url": "/v1/responses",
-                                "body": {"model": "gpt-4o", "input": "Hello there, world"}}) + "\n")
+    resp.write_text(
+        json.dumps(
+            {
+                "custom_id": "r",
+                "method": "POST",
+                "url": "/v1/responses",
+                "body": {"model": "gpt-4o", "input": "Hello there, world"},
+            }
+        )
+        + "\n"
+    )
     assert recount_prompts(str(resp), "gpt-4") == {"r": count_prompt("Hello there, world", "cl100k_base")[0]}
 
 
@@ -257,7 +306,10 @@ def test_aggregated_rows_of_a_tiered_model_are_noted_in_every_output(tmp_path):
     )
     result = reprice([path], registry=REGISTRY)
     (note,) = [n for n in result.notes if "aggregated" in n]
-    assert note.startswith("testco:excess-2: 2 aggregated row(s)") and "periods: above 1,000, 2,000, 5,000, 8,000 prompt tokens" in note
+    assert (
+        note.startswith("testco:excess-2: 2 aggregated row(s)")
+        and "periods: above 1,000, 2,000, 5,000, 8,000 prompt tokens" in note
+    )
     assert not any("credits-1" in n and "aggregated" in n for n in result.notes)
     (g,) = [g for g in result.groups if g.key["model"] == "testco:excess-2"]
     assert g.notes and "2 aggregated row(s)" in g.notes[0]
@@ -273,7 +325,7 @@ def test_aggregated_rows_of_a_tiered_model_are_noted_in_every_output(tmp_path):
     assert any("2 aggregated row(s)" in n for n in doc["notes"])
     res = runner.invoke(cli, ["reprice", path, "--format", "csv"], env=env)
     rows = list(csv.DictReader(io.StringIO(res.stdout)))
-    assert [r["x_Notes"] for r in rows if r["ResourceId"] == "testco:excess-2"][0].startswith("2 aggregated")
+    assert next(r["x_Notes"] for r in rows if r["ResourceId"] == "testco:excess-2").startswith("2 aggregated")
     assert "aggregated row(s)" in res.stderr
 
 
@@ -287,10 +339,15 @@ def test_average_prompt_longer_than_the_window_is_flagged_not_priced(tmp_path):
         ],
     )
     result = reprice([path], registry=REGISTRY)
-    assert result.total_cost == tokencost.price(
-        "testco:credits-1", Usage(input_tokens=100_000, output_tokens=10, requests=10), as_of=dt.date(2025, 3, 1),
-        registry=REGISTRY,
-    ).total_cost
+    assert (
+        result.total_cost
+        == tokencost.price(
+            "testco:credits-1",
+            Usage(input_tokens=100_000, output_tokens=10, requests=10),
+            as_of=dt.date(2025, 3, 1),
+            registry=REGISTRY,
+        ).total_cost
+    )
     (u,) = result.unpriced
     assert u.rows == 1 and "128,000-token context window" in u.reason
     assert any(n.startswith("testco:credits-1: 1 row(s) have an average prompt") for n in result.notes)

@@ -14,9 +14,9 @@ from .canonical import Malformed, Problems, normalize
 from .pricetable import FAR_FUTURE, PriceRow, build_price_rows, max_bands, price_rows
 from .query import COLUMN_GROUPS, SUMS, TIME_GROUPS, aggregate_sql
 from .readers import reader
+from .recount import BatchText
 from .resolve import resolve_model
 from .result import RECONCILE_TOLERANCE, Group, Repricing, Unpriced, WhatIf
-from .recount import BatchText
 from .sources import BATCH_INPUT, BadLine, detect, expand, records
 
 CHUNK_ROWS = 50_000
@@ -198,9 +198,7 @@ def reprice(
     problems = Problems()
     eng = _engine(engine, memory_limit=memory_limit, temp_directory=temp_directory, threads=threads)
     try:
-        text = load_sources(
-            eng, sources, input_format, parse_columns(columns), problems, strict, progress, batch_input
-        )
+        text = load_sources(eng, sources, input_format, parse_columns(columns), problems, strict, progress, batch_input)
         return _run(
             eng,
             registry,
@@ -340,9 +338,7 @@ def _run(
     if what_if_selfhost:
         from .selfhost_whatif import what_if_selfhost as selfhost
 
-        whatifs += [
-            selfhost(eng, registry, spec, mapping, since, until, selfhost_options) for spec in what_if_selfhost
-        ]
+        whatifs += [selfhost(eng, registry, spec, mapping, since, until, selfhost_options) for spec in what_if_selfhost]
     return Repricing(
         total_cost=total,
         billed_cost=billed,

@@ -16,8 +16,8 @@ from decimal import Decimal
 
 from ..errors import BadInputError
 from ..pricing_rules import _fill_missing, _rate_table
-from ..usage import Usage
 from ..registry import Priced, Registry
+from ..usage import Usage
 
 ONE_M = Decimal(1_000_000)
 #: Scale of per-token rates in SQL (``DECIMAL(RATE_PRECISION, RATE_SCALE)``).

@@ -176,7 +176,12 @@ def what_if_selfhost(
     total = gpu_hours * p.price_per_gpu_hour
     deployment = f"{p.replicas} x {p.gpus_per_replica}x {p.gpu} {p.precision}"
     targets = ", ".join(
-        t for t in (p.ttft_target_s and f"TTFT <= {p.ttft_target_s:g} s", p.itl_target_s and f"ITL <= {p.itl_target_s:g} s") if t
+        t
+        for t in (
+            p.ttft_target_s and f"TTFT <= {p.ttft_target_s:g} s",
+            p.itl_target_s and f"ITL <= {p.itl_target_s:g} s",
+        )
+        if t
     )
     basis = (
         f"estimate (self-hosting plan, roofline model): {deployment} (concurrency {p.concurrency} per replica), "
