@@ -68,6 +68,8 @@ def test_selfhost_what_if_is_the_plan_on_the_hourly_profile(tmp_path):
     assert w.approximate and w.basis.startswith("estimate (self-hosting plan")
     assert "busiest hour (1.000 req/s" in w.basis and "same tokenizer" in w.basis
     assert w.model == f"selfhost:llama-3.3-70b@{p.gpu}"
+    table = " ".join(invoke(path, "--what-if-selfhost", "llama-3.3-70b@h100").output.split())
+    assert f"(estimate: {w.deployment} for 4 h)" in table and "estimate (self-hosting plan" in table
 
 
 def test_selfhost_latency_targets_reach_the_plan(tmp_path):
