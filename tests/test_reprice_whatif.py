@@ -72,6 +72,18 @@ def test_selfhost_what_if_is_the_plan_on_the_hourly_profile(tmp_path):
     assert f"(estimate: {w.deployment} for 4 h)" in table and "estimate (self-hosting plan" in table
 
 
+def test_selfhost_what_if_on_a_dataframe(tmp_path):
+    import pandas as pd
+
+    from tokencost.reprice import reprice_frame
+
+    path = hourly_traffic(tmp_path)
+    frame = pd.read_csv(path)
+    (w,) = reprice_frame(frame, what_if_selfhost=["llama-3.3-70b@h100"]).what_if
+    (expected,) = reprice([path], what_if_selfhost=["llama-3.3-70b@h100"]).what_if
+    assert (w.total_cost, w.deployment, w.period_hours) == (expected.total_cost, expected.deployment, 4)
+
+
 def test_selfhost_latency_targets_reach_the_plan(tmp_path):
     path = hourly_traffic(tmp_path)
     (w,) = reprice([path], what_if_selfhost=["llama-3.3-70b@h100"], selfhost_options={"itl_s": 0.02}).what_if

@@ -223,6 +223,8 @@ def reprice_frame(
     *,
     what_if: Sequence[str] = (),
     what_if_as_of: dt.date | None = None,
+    what_if_selfhost: Sequence[str] = (),
+    selfhost_options: dict[str, Any] | None = None,
     group_by: Sequence[str] = ("model",),
     columns: Sequence[str] | dict[str, str] | None = None,
     since: dt.date | None = None,
@@ -236,7 +238,8 @@ def reprice_frame(
     It needs the canonical columns (``timestamp, model, input_tokens, output_tokens`` and any of
     the optional ones), or ``columns`` mapping ours to yours.  A Spark DataFrame is priced by
     Spark where it lives; the others by DuckDB (a relation on its own ``connection``, default
-    DuckDB's default connection, where a few ``_tc_*`` temporary tables are created).
+    DuckDB's default connection, where a few ``_tc_*`` temporary tables are created).  What-ifs
+    (``what_if``, ``what_if_selfhost``, ``selfhost_options``) are as in :func:`reprice`.
     """
     group_by = _check_groups(group_by)
     registry = registry or load_registry()
@@ -257,7 +260,19 @@ def reprice_frame(
     try:
         eng.add_frame(frame, parse_columns(columns))
         eng.finish_usage()
-        return _run(eng, registry, problems, what_if, what_if_as_of, group_by, since, until, strict)
+        return _run(
+            eng,
+            registry,
+            problems,
+            what_if,
+            what_if_as_of,
+            group_by,
+            since,
+            until,
+            strict,
+            what_if_selfhost,
+            selfhost_options,
+        )
     except Exception as exc:
         if "_tc_frame" in str(exc) and "does not exist" in str(exc):
             raise BadInputError("the DuckDB relation lives on another connection: pass it as connection=") from None
