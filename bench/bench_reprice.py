@@ -1,8 +1,11 @@
 """Benchmark: repricing N rows of canonical Parquet vs a hand-written DuckDB join (same file, same rates).
 
     python bench/bench_reprice.py --rows 1000000      # default; --rows 10000000 for the 10M figure
+    python bench/bench_reprice.py --rows 100000000    # scale: bounded memory at 100M rows
 
-Generates the Parquet file under the temp directory (deleted afterwards), then runs, each in its own
+Generates the Parquet data under the temp directory (deleted afterwards) in files of at most
+``--chunk-rows`` rows each (one DuckDB COPY per file, so generating 100M rows needs no more memory
+than generating 10M), then runs, each in its own
 process so peak RSS is its own: (1) ``tokencost.reprice.reprice`` on the file, (2) the reference - a
 single DuckDB join of the same file to a plain price table (model, date range, batch flag, input /
 cached / output rate per token as DECIMAL) summed, i.e. the least work that prices the rows.  Prints
@@ -37,11 +40,25 @@ MODELS = [
 ]
 
 
-def generate(path: Path, rows: int) -> None:
+def generate(folder: Path, rows: int, chunk_rows: int) -> list[Path]:
+    """``rows`` rows of canonical usage as Parquet files of ``chunk_rows`` rows each, in ``folder``."""
     import duckdb
 
+    con = duckdb.connect()
+    con.execute("SET memory_limit = '1GB'")
+    con.execute("SET preserve_insertion_order = false")
+    paths = []
+    for n, first in enumerate(range(0, rows, chunk_rows)):
+        path = folder / f"part-{n:05d}.parquet"
+        _generate_part(con, path, first, min(rows, first + chunk_rows))
+        paths.append(path)
+    con.close()
+    return paths
+
+
+def _generate_part(con, path: Path, first: int, stop: int) -> None:
     models = "[" + ", ".join(f"'{m}'" for m in MODELS) + "]"
-    duckdb.sql(f"""
+    con.execute(f"""
     COPY (
       SELECT TIMESTAMP '2025-10-01' + to_seconds(CAST(hash(i) % 31536000 AS BIGINT)) AS timestamp,
              {models}[1 + CAST(hash(i * 7) % {len(MODELS)} AS INTEGER)] AS model,
@@ -51,11 +68,12 @@ def generate(path: Path, rows: int) -> None:
              CAST(1 AS BIGINT) AS requests,
              (hash(i * 13) % 10 = 0) AS batch,
              'proj-' || CAST(hash(i * 17) % 20 AS VARCHAR) AS project
-      FROM range({rows}) t(i)
+      FROM range({first}, {stop}) t(i)
     ) TO '{path}' (FORMAT parquet, ROW_GROUP_SIZE 122880)""")
 
 
 def run_ours(path: str) -> dict:
+    """Reprice the file or folder ``path`` (a folder: every Parquet file in it)."""
     from tokencost.registry import load_registry
     from tokencost.reprice import reprice
 
@@ -111,10 +129,14 @@ def run_reference(path: str) -> dict:
     total = con.execute(f"""
       SELECT SUM(CAST(u.input_tokens - u.cached_tokens AS DECIMAL(18,0)) * r.r_in
                + CAST(u.cached_tokens AS DECIMAL(18,0)) * r.r_cr + CAST(u.output_tokens AS DECIMAL(18,0)) * r.r_out)
-      FROM read_parquet('{path}') u JOIN rates r
+      FROM read_parquet('{_glob(path)}') u JOIN rates r
         ON u.model = r.model AND r.d0 <= CAST(u.timestamp AS DATE) AND CAST(u.timestamp AS DATE) < r.d1
        AND u.batch = r.batch""").fetchall()[0][0]
     return {"seconds": time.perf_counter() - start, "total": str(total)}
+
+
+def _glob(path: str) -> str:
+    return os.path.join(path, "*.parquet") if os.path.isdir(path) else path
 
 
 def child(kind: str, path: str) -> None:
@@ -126,27 +148,33 @@ def child(kind: str, path: str) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--chunk-rows", type=int, default=10_000_000, help="rows per generated Parquet file")
+    parser.add_argument("--timeout", type=float, default=600, help="seconds allowed to each measured run")
+    parser.add_argument("--only", choices=("reference", "ours"), default=None, help="measure one side only")
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         child(*args.child)
         return
     with tempfile.TemporaryDirectory(prefix="tokencost-bench-") as tmp:
-        path = Path(tmp) / "usage.parquet"
+        path = Path(tmp) / "usage"
+        path.mkdir()
         start = time.perf_counter()
-        generate(path, args.rows)
+        files = generate(path, args.rows, args.chunk_rows)
+        size = sum(f.stat().st_size for f in files)
         print(
-            f"generated {args.rows:,} rows ({path.stat().st_size / 1e6:.0f} MB Parquet) "
+            f"generated {args.rows:,} rows ({size / 1e6:.0f} MB Parquet in {len(files)} file(s)) "
             f"in {time.perf_counter() - start:.1f}s"
         )
         results = {}
-        for kind in ("reference", "ours"):
+        for kind in [args.only] if args.only else ("reference", "ours"):
             proc = subprocess.run(
                 [sys.executable, __file__, "--child", kind, str(path)],
                 capture_output=True,
                 text=True,
                 check=True,
                 env={**os.environ},
+                timeout=args.timeout,
             )
             results[kind] = json.loads(proc.stdout.strip().splitlines()[-1])
             r = results[kind]
@@ -154,6 +182,8 @@ def main() -> None:
                 f"{kind:9s}  {r['seconds']:7.2f}s  {args.rows / r['seconds']:>12,.0f} rows/s  "
                 f"peak RSS {r['peak_rss_mb']:6.0f} MB  total ${r['total']}"
             )
+        if len(results) < 2:
+            return
         print(
             f"ratio ours/reference: {results['ours']['seconds'] / results['reference']['seconds']:.2f}x "
             f"(target <= 3x; peak RSS target <= 2048 MB)"

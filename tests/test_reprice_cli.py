@@ -116,28 +116,6 @@ def test_errors_are_one_line_exit_2(tmp_path):
     assert out.exit_code == 2 and "in-house-model" in out.output
 
 
-def test_what_if_selfhost_sized_for_busiest_hour(tmp_path):
-    import math
-
-    from tokencost.selfhost import estimate
-
-    path = tmp_path / "u.csv"
-    # two hours of traffic: 3600 requests in the first, 360 in the second; llama3 tokenizer -> exact counts
-    path.write_text(
-        "timestamp,model,input_tokens,output_tokens,requests\n"
-        "2026-11-24T10:00:00Z,databricks-meta-llama-3-3-70b-instruct,3600000,720000,3600\n"
-        "2026-11-24T11:30:00Z,databricks-meta-llama-3-3-70b-instruct,360000,72000,360\n"
-    )
-    result = reprice([str(path)], what_if_selfhost=["llama-3.3-70b@h100"])
-    (w,) = result.what_if
-    est = estimate("llama-3.3-70b", "h100", prompt_tokens=1000, response_tokens=200, utilization=Decimal(1))
-    replicas = max(1, math.ceil(1.0 / est.requests_per_s))
-    assert w.approximate and w.total_cost == replicas * est.cost_per_hour * 2
-    assert "same tokenizer" in w.basis and f"{replicas} x" in w.basis
-    out = invoke(str(path), "--what-if-selfhost", "llama-3.3-70b")
-    assert out.exit_code == 2 and "MODEL@GPU" in out.output
-
-
 def test_plot_png(tmp_path):
     png = tmp_path / "c.png"
     out = invoke(CANON, "--group-by", "model,month", "--what-if", "gpt-4.1", "--plot", str(png))

@@ -12,9 +12,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import tokencost
-from tokencost.usage import Usage
 from tokencost.registry import load_registry
 from tokencost.reprice import reprice
+from tokencost.usage import Usage
 
 RULES = Path(__file__).parent / "data" / "reprice_rules.toml"
 REGISTRY = load_registry([RULES])

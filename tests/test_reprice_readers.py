@@ -52,6 +52,7 @@ def run(path, **kw):
         ("canonical.csv", "canonical"),
         ("openai-usage.json", "openai-usage"),
         ("openai-batch-output.jsonl", "openai-batch"),
+        ("openai-batch-input.jsonl", "openai-batch-input"),
         ("anthropic-usage.json", "anthropic-usage"),
         ("anthropic-cost.json", "anthropic-cost"),
         ("litellm-spend.json", "litellm-spend"),

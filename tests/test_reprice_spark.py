@@ -36,15 +36,21 @@ def test_spark_totals_equal_duckdb(spark, tmp_path):
         group_by=("model", "month"),
         what_if=["gpt-4o-mini", "testco:excess-2"],
         what_if_as_of=__import__("datetime").date(2026, 11, 1),
+        what_if_selfhost=["llama-3.3-70b@h100"],
     )
+    assert any(p.endswith("openai-batch-input.jsonl") for p in sources)  # prompts recounted on both engines
     duck = reprice(sources, **kw)
     sp = reprice(sources, engine="spark", **kw)
     assert sp.total_cost == duck.total_cost and sp.billed_cost == duck.billed_cost
     assert [(g.key, g.total_cost, g.requests) for g in sp.groups] == [
         (g.key, g.total_cost, g.requests) for g in duck.groups
     ]
-    assert [(w.model, w.total_cost) for w in sp.what_if] == [(w.model, w.total_cost) for w in duck.what_if]
+    assert [(w.model, w.total_cost, w.basis, w.notes) for w in sp.what_if] == [
+        (w.model, w.total_cost, w.basis, w.notes) for w in duck.what_if
+    ]
+    assert any("recounted exactly" in w.basis for w in duck.what_if)
     assert [(u.model, u.rows) for u in sp.unpriced] == [(u.model, u.rows) for u in duck.unpriced]
+    assert sp.notes == duck.notes
 
 
 def test_spark_dataframe_and_parquet(spark, tmp_path):

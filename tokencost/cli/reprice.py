@@ -46,6 +46,20 @@ INPUT_FORMATS = ("auto", *FORMATS)
     help="Also price the traffic on self-hosted MODEL@GPU, sized for its busiest hour (repeatable).",
 )
 @click.option(
+    "--batch-input",
+    "batch_input",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False),
+    metavar="FILE",
+    help="OpenAI Batch input JSONL whose prompts --what-if recounts exactly (also detected among USAGE).",
+)
+@click.option("--selfhost-ttft", "selfhost_ttft", type=float, default=None, metavar="SECONDS",
+              help="Time-to-first-token target for --what-if-selfhost plans.")
+@click.option("--selfhost-itl", "selfhost_itl", type=float, default=None, metavar="SECONDS",
+              help="Inter-token latency target for --what-if-selfhost plans.")
+@click.option("--selfhost-price-tier", "selfhost_price_tier", default="on-demand", show_default=True,
+              metavar="TIER", help="GPU price tier for --what-if-selfhost plans: on-demand, reserved, spot, community or any.")
+@click.option(
     "--what-if-as-of",
     "what_if_as_of",
     type=DateType(),
@@ -82,6 +96,10 @@ def reprice_command(
     columns: tuple[str, ...],
     what_if: tuple[str, ...],
     what_if_selfhost: tuple[str, ...],
+    batch_input: tuple[str, ...],
+    selfhost_ttft: float | None,
+    selfhost_itl: float | None,
+    selfhost_price_tier: str,
     what_if_as_of: dt.date | None,
     group_by: str,
     since: dt.date | None,
@@ -114,6 +132,12 @@ def reprice_command(
         what_if=what_if,
         what_if_as_of=what_if_as_of,
         what_if_selfhost=what_if_selfhost,
+        selfhost_options={
+            k: v
+            for k, v in (("ttft_s", selfhost_ttft), ("itl_s", selfhost_itl), ("price_tier", selfhost_price_tier))
+            if v is not None
+        },
+        batch_input=batch_input,
         group_by=group_by,
         engine=engine,
         input_format=input_format,
@@ -132,6 +156,9 @@ def reprice_command(
     text = emit(result, fmt, output, terminal_width())
     if text is not None:
         click.echo(text, nl=False)
+    if fmt in ("csv", "parquet"):  # these rows carry no free text: say what is less than exact on stderr
+        for note in result.notes + [f"what-if {w.model}: {n}" for w in result.what_if for n in w.notes]:
+            click.echo(f"Note: {note}", err=True)
 
 
 def _progress() -> Callable[[int], Any] | None:

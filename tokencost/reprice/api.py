@@ -14,9 +14,10 @@ from .canonical import Malformed, Problems, normalize
 from .pricetable import FAR_FUTURE, PriceRow, build_price_rows, max_bands, price_rows
 from .query import COLUMN_GROUPS, SUMS, TIME_GROUPS, aggregate_sql
 from .readers import reader
+from .recount import BatchText
 from .resolve import resolve_model
 from .result import RECONCILE_TOLERANCE, Group, Repricing, Unpriced, WhatIf
-from .sources import BadLine, detect, expand, records
+from .sources import BATCH_INPUT, BadLine, detect, expand, records
 
 CHUNK_ROWS = 50_000
 GROUPS = tuple(TIME_GROUPS) + tuple(COLUMN_GROUPS)
@@ -59,23 +60,39 @@ def load_sources(
     problems: Problems,
     strict: bool,
     progress: Callable[[int], None] | None = None,
-) -> None:
-    """Read every source into the engine: Parquet natively, everything else through the readers."""
+    batch_input: Sequence[str] | str = (),
+) -> BatchText:
+    """Read every source into the engine: Parquet natively, everything else through the readers.
+
+    OpenAI Batch input files (given in ``batch_input`` or detected among ``sources``) are not usage:
+    they are returned, with where each ``custom_id`` of the Batch output files landed, for what-ifs."""
     if input_format != "auto":
         reader(input_format)  # unknown format: error before reading anything
     eng.column_map = columns
+    text = BatchText()
+    if batch_input:
+        for src in expand(batch_input):
+            fmt, container = _detect(src)
+            if fmt != BATCH_INPUT:
+                raise BadInputError(
+                    f"{src.name} is not an OpenAI Batch input file (JSONL lines with custom_id and body.messages)"
+                )
+            text.inputs.append(src)
+    found = []
+    for src in expand(sources):
+        fmt, container = _detect(src)
+        if fmt == BATCH_INPUT and container == "jsonl":
+            text.inputs.append(src)
+        else:
+            found.append((src, fmt, container))
+    if text.inputs and not found:
+        raise BadInputError(
+            "an OpenAI Batch input file holds the prompts but no usage: give its output file too "
+            "(the results file the Batch API returned)"
+        )
     parquet: list[str] = []
     chunk: list[tuple] = []
-    for src in expand(sources):
-        try:
-            fmt, container = detect(src)
-        except UnicodeDecodeError:
-            raise BadInputError(
-                f"cannot read {src.name}: not UTF-8 text, gzip or Parquet; "
-                f"give a usage export (CSV, JSON Lines, JSON or Parquet)"
-            ) from None
-        except OSError as exc:
-            raise BadInputError(f"cannot read {src.name}: {exc.strerror or exc}") from None
+    for src, fmt, container in found:
         if container == "parquet":
             if input_format not in ("auto", "canonical"):
                 raise BadInputError(f"{src.name} is Parquet: only canonical columns are read from Parquet")
@@ -93,8 +110,11 @@ def load_sources(
             from .canonical import missing_required
 
             missing_required([h.strip() for h in header], columns, src.name)
+        items = records(src, container)
+        if fmt == "openai-batch" and text.inputs:
+            items = text.track(src, items)
         try:
-            for line, rec in reader(fmt)(records(src, container), columns):
+            for line, rec in reader(fmt)(items, columns):
                 if isinstance(rec, BadLine):
                     _bad(problems, strict, src.name, line, rec.reason)
                     continue
@@ -116,6 +136,23 @@ def load_sources(
     if parquet:
         eng.add_parquet(parquet, columns)
     eng.finish_usage()
+    if text.inputs and not text.matched():
+        problems.note(
+            "Batch input file(s) given but no OpenAI Batch output line shares a custom_id with them: "
+            "prompts are not recounted"
+        )
+    return text
+
+
+def _detect(src: Any) -> tuple[str, str]:
+    try:
+        return detect(src)
+    except UnicodeDecodeError:
+        raise BadInputError(
+            f"cannot read {src.name}: not UTF-8 text, gzip or Parquet; give a usage export (CSV, JSON Lines, JSON or Parquet)"
+        ) from None
+    except OSError as exc:
+        raise BadInputError(f"cannot read {src.name}: {exc.strerror or exc}") from None
 
 
 def _bad(problems: Problems, strict: bool, file: str, line: int, reason: str) -> None:
@@ -130,6 +167,8 @@ def reprice(
     what_if: Sequence[str] = (),
     what_if_as_of: dt.date | None = None,
     what_if_selfhost: Sequence[str] = (),
+    selfhost_options: dict[str, Any] | None = None,
+    batch_input: Sequence[str] | str = (),
     group_by: Sequence[str] = ("model",),
     engine: str | Any = "duckdb",
     input_format: str = "auto",
@@ -146,7 +185,11 @@ def reprice(
     """Price every usage row in ``sources`` (files, folders, globs, ``"-"``) at its day's prices.
 
     ``what_if`` models price the same traffic at ``what_if_as_of`` (default today);
-    ``what_if_selfhost`` (``"MODEL@GPU"``) on a self-hosted deployment sized from the traffic.  Rows whose
+    ``what_if_selfhost`` (``"MODEL@GPU"``) on the deployment :func:`tokencost.selfhost.plan` chooses on that
+    GPU for the traffic's hourly profile (``selfhost_options``: ``ttft_s``, ``itl_s``, ``price_tier``,
+    ``redundancy``, ``precisions``, ``max_load``, ``gpu_prices``, passed to the plan).  ``batch_input``:
+    OpenAI Batch input files (JSONL with ``custom_id`` and ``body.messages``) whose prompts are recounted
+    exactly on each what-if model (they are also detected among ``sources``).  Rows whose
     model cannot be resolved or priced are listed in ``unpriced``, never counted as $0; with
     ``strict`` they (and malformed rows) raise :class:`~tokencost.errors.BadInputError`.
     """
@@ -155,8 +198,21 @@ def reprice(
     problems = Problems()
     eng = _engine(engine, memory_limit=memory_limit, temp_directory=temp_directory, threads=threads)
     try:
-        load_sources(eng, sources, input_format, parse_columns(columns), problems, strict, progress)
-        return _run(eng, registry, problems, what_if, what_if_as_of, group_by, since, until, strict, what_if_selfhost)
+        text = load_sources(eng, sources, input_format, parse_columns(columns), problems, strict, progress, batch_input)
+        return _run(
+            eng,
+            registry,
+            problems,
+            what_if,
+            what_if_as_of,
+            group_by,
+            since,
+            until,
+            strict,
+            what_if_selfhost,
+            selfhost_options,
+            text,
+        )
     finally:
         if isinstance(engine, str):
             eng.close()
@@ -167,6 +223,8 @@ def reprice_frame(
     *,
     what_if: Sequence[str] = (),
     what_if_as_of: dt.date | None = None,
+    what_if_selfhost: Sequence[str] = (),
+    selfhost_options: dict[str, Any] | None = None,
     group_by: Sequence[str] = ("model",),
     columns: Sequence[str] | dict[str, str] | None = None,
     since: dt.date | None = None,
@@ -180,7 +238,8 @@ def reprice_frame(
     It needs the canonical columns (``timestamp, model, input_tokens, output_tokens`` and any of
     the optional ones), or ``columns`` mapping ours to yours.  A Spark DataFrame is priced by
     Spark where it lives; the others by DuckDB (a relation on its own ``connection``, default
-    DuckDB's default connection, where a few ``_tc_*`` temporary tables are created).
+    DuckDB's default connection, where a few ``_tc_*`` temporary tables are created).  What-ifs
+    (``what_if``, ``what_if_selfhost``, ``selfhost_options``) are as in :func:`reprice`.
     """
     group_by = _check_groups(group_by)
     registry = registry or load_registry()
@@ -201,7 +260,19 @@ def reprice_frame(
     try:
         eng.add_frame(frame, parse_columns(columns))
         eng.finish_usage()
-        return _run(eng, registry, problems, what_if, what_if_as_of, group_by, since, until, strict)
+        return _run(
+            eng,
+            registry,
+            problems,
+            what_if,
+            what_if_as_of,
+            group_by,
+            since,
+            until,
+            strict,
+            what_if_selfhost,
+            selfhost_options,
+        )
     except Exception as exc:
         if "_tc_frame" in str(exc) and "does not exist" in str(exc):
             raise BadInputError("the DuckDB relation lives on another connection: pass it as connection=") from None
@@ -244,6 +315,8 @@ def _run(
     until: dt.date | None,
     strict: bool,
     what_if_selfhost: Sequence[str] = (),
+    selfhost_options: dict[str, Any] | None = None,
+    text: BatchText | None = None,
 ) -> Repricing:
     mapping, reasons = _mapping(eng, registry)
     keys = sorted({k for _, _, k in mapping if k})
@@ -273,12 +346,14 @@ def _run(
     total = sum((r["repriced_cost"] for r in priced_rows), Decimal(0))
     billed_vals = [r["cost"] for r in good if r["billed_rows"]]
     billed = sum(billed_vals, Decimal(0)) if billed_vals else None
-    notes = list(problems.notes) + _notes(priced_rows, rows)
-    whatifs = [_what_if(eng, registry, m, what_if_as_of, mapping, since, until) for m in what_if]
+    notes = list(problems.notes) + _notes(priced_rows, rows, good)
+    if text is not None and text.outputs and not what_if:
+        notes.append("Batch input files recount prompts for what-if models only; none was asked for")
+    whatifs = [_what_if(eng, registry, m, what_if_as_of, mapping, since, until, text) for m in what_if]
     if what_if_selfhost:
         from .selfhost_whatif import what_if_selfhost as selfhost
 
-        whatifs += [selfhost(eng, registry, spec, mapping, since, until) for spec in what_if_selfhost]
+        whatifs += [selfhost(eng, registry, spec, mapping, since, until, selfhost_options) for spec in what_if_selfhost]
     return Repricing(
         total_cost=total,
         billed_cost=billed,
@@ -389,7 +464,9 @@ def _groups(recs: list[dict], group_by: tuple[str, ...]) -> list[Group]:
                 None if not a["billed_rows"] else a["repriced_cost"] if a["cost_only"] else a.get("repriced_billed")
             ),
         )
-        g.flag = _reconcile_flag(g, [r for r in recs if tuple(r[f"g_{x}"] for x in group_by) == key])
+        mine = [r for r in recs if tuple(r[f"g_{x}"] for x in group_by) == key]
+        g.flag = _reconcile_flag(g, mine)
+        g.notes = _group_notes(mine)
         out.append(g)
     out.sort(key=lambda g: (g.total_cost is None, -(g.total_cost or 0), [str(v) for v in g.key.values()]))
     return out
@@ -441,6 +518,9 @@ def _unpriced(registry: Registry, recs: list[dict], reasons: dict, rows: list[Pr
 def _why(registry: Registry, r: dict, rows: list[PriceRow]) -> str:
     key = r["model_key"]
     mine = [p for p in rows if p.key == key]
+    if r.get("over_window"):
+        window = max((p.context_window for p in mine), default=0)
+        return f"average prompt per request longer than {key}'s {window:,}-token context window"
     if not mine:
         try:
             rate = registry.get(key).usd_per_unit  # raises when a currency has no conversion to USD
@@ -456,14 +536,8 @@ def _why(registry: Registry, r: dict, rows: list[PriceRow]) -> str:
     return f"{key}: no price list matches (batch={r['batch']})"
 
 
-def _notes(priced: list[dict], rows: list[PriceRow]) -> list[str]:
-    notes = []
-    approx = sum(r["tier_approx_rows"] or 0 for r in priced)
-    if approx:
-        notes.append(
-            f"{approx} aggregated row(s) of models with context-length tiers: each is priced as "
-            f"alike requests of the average prompt size, which is exact only if its requests were alike"
-        )
+def _notes(priced: list[dict], rows: list[PriceRow], good: list[dict] | None = None) -> list[str]:
+    notes = tier_notes(priced, rows) + window_notes(good or [], rows)
     lists = {(p.key, p.batch, p.service_tier): p.notes for p in rows}
     seen: set[str] = set()
     for r in priced:
@@ -484,7 +558,61 @@ def _notes(priced: list[dict], rows: list[PriceRow]) -> list[str]:
     return notes
 
 
-def _what_if(eng: Any, registry: Registry, target: str, as_of: dt.date | None, mapping: list, since, until) -> WhatIf:
+def _thresholds(rows: list[PriceRow], key: str) -> list[int]:
+    return sorted({band[0] for p in rows if p.key == key for band in p.bands[1:]})
+
+
+def tier_notes(priced: list[dict], rows: list[PriceRow], key_of: str = "model_key") -> list[str]:
+    """One note per model with context-length tiers that has aggregated rows (``requests > 1``): the
+    tier is chosen by the row's average prompt, which is exact only if its requests were alike."""
+    counts: dict[str, int] = {}
+    for r in priced:
+        if r["tier_approx_rows"]:
+            counts[r[key_of]] = counts.get(r[key_of], 0) + r["tier_approx_rows"]
+    return [
+        f"{key}: {n:,} aggregated row(s) (several requests each) priced at the average prompt per request; "
+        f"its context-length tiers (in its price periods: above {', '.join(f'{t:,}' for t in _thresholds(rows, key))} prompt tokens) "
+        f"apply per request, so these rows are exact only if their requests were alike"
+        for key, n in sorted(counts.items())
+    ]
+
+
+def window_notes(recs: list[dict], rows: list[PriceRow], key_of: str = "model_key") -> list[str]:
+    """One note per model with rows whose average prompt is longer than its context window."""
+    counts: dict[str, int] = {}
+    for r in recs:
+        if r["over_window"]:
+            counts[r[key_of]] = counts.get(r[key_of], 0) + r["rows_"]
+    windows = {p.key: p.context_window for p in rows}
+    return [
+        f"{key}: {n:,} row(s) have an average prompt per request longer than its {windows.get(key, 0):,}-token "
+        f"context window; they are not priced (listed as unpriced): check the model name, and that the "
+        f"row's token counts are the totals of its requests"
+        for key, n in sorted(counts.items())
+    ]
+
+
+def _group_notes(recs: list[dict]) -> list[str]:
+    approx = sum(r["tier_approx_rows"] or 0 for r in recs if r["priced"])
+    over = sum(r["rows_"] for r in recs if r["over_window"])
+    notes = []
+    if approx:
+        notes.append(f"{approx:,} aggregated row(s) of a model with context tiers priced at the average prompt")
+    if over:
+        notes.append(f"{over:,} row(s) with an average prompt longer than the context window, not priced")
+    return notes
+
+
+def _what_if(
+    eng: Any,
+    registry: Registry,
+    target: str,
+    as_of: dt.date | None,
+    mapping: list,
+    since,
+    until,
+    text: BatchText | None = None,
+) -> WhatIf:
     day = as_of or dt.date.today()
     priced = registry.get(target, day)
     table = [
@@ -505,6 +633,17 @@ def _what_if(eng: Any, registry: Registry, target: str, as_of: dt.date | None, m
             approximate = True
         bases.add(basis)
         scaled.append((model, provider, priced.key, ratio))
+    recounted = 0
+    if text is not None and text.outputs:
+        rows, recounted, uncountable = text.recount(priced.key, registry)
+        eng.set_recount(rows)
+        if recounted:
+            bases.add(
+                f"prompt tokens of {recounted:,} Batch request(s) recounted exactly from their input text"
+                + (f" ({uncountable:,} with no countable text scaled)" if uncountable else "")
+                + "; their output tokens "
+                + ("carried over" if all(r == 1 for *_, r in scaled) else "scaled by the ratio")
+            )
     eng.set_prices(table, n_bands)
     eng.set_mapping([(m, p, k) for m, p, k, _ in scaled])
     ratio_cases = (
@@ -514,22 +653,37 @@ def _what_if(eng: Any, registry: Registry, target: str, as_of: dt.date | None, m
         )
         or "WHEN FALSE THEN 1"
     )
-    view = f"""(SELECT ts, model, provider, batch, CAST(NULL AS STRING) AS service_tier, tier_hint, requests, cost,
-        project, user_name, source_file, line, bad_reason,
-        CAST(ROUND(input_tokens * r) AS BIGINT) AS input_tokens,
-        CAST(FLOOR(cached_tokens * r) AS BIGINT) AS cached_tokens,
-        CAST(FLOOR(cache_write_tokens * r) AS BIGINT) AS cache_write_tokens,
-        CAST(FLOOR(cache_write_1h_tokens * r) AS BIGINT) AS cache_write_1h_tokens,
-        CAST(ROUND(output_tokens * r) AS BIGINT) AS output_tokens,
-        CAST(ROUND(reasoning_tokens * r) AS BIGINT) AS reasoning_tokens
-      FROM (SELECT *, CASE {ratio_cases} ELSE CAST(1 AS DECIMAL(12,6)) END AS r
-            FROM _tc_usage WHERE bad_reason IS NULL) s)"""
+    if recounted:  # the recounted prompt replaces the scaled one; the cached parts stay inside it
+        base = (
+            "(SELECT u.*, rc.input_tokens AS rc_input FROM _tc_usage u LEFT JOIN _tc_recount rc "
+            "ON u.source_file = rc.source_file AND u.line = rc.line)"
+        )
+        prompt = "COALESCE(rc_input, CAST(ROUND(input_tokens * r) AS BIGINT))"
+    else:
+        base, prompt = "_tc_usage", "CAST(ROUND(input_tokens * r) AS BIGINT)"
+    view = f"""(SELECT ts, model, provider, batch, service_tier, tier_hint, requests, cost,
+        project, user_name, source_file, line, bad_reason, input_tokens, cached_tokens, cache_write_tokens,
+        LEAST(w1h, cache_write_tokens) AS cache_write_1h_tokens, output_tokens, reasoning_tokens
+      FROM (SELECT *, LEAST(w, input_tokens - cached_tokens) AS cache_write_tokens
+        FROM (SELECT ts, model, provider, batch, CAST(NULL AS STRING) AS service_tier, tier_hint, requests, cost,
+            project, user_name, source_file, line, bad_reason,
+            {prompt} AS input_tokens,
+            LEAST(CAST(FLOOR(cached_tokens * r) AS BIGINT), {prompt}) AS cached_tokens,
+            CAST(FLOOR(cache_write_tokens * r) AS BIGINT) AS w,
+            CAST(FLOOR(cache_write_1h_tokens * r) AS BIGINT) AS w1h,
+            CAST(ROUND(output_tokens * r) AS BIGINT) AS output_tokens,
+            CAST(ROUND(reasoning_tokens * r) AS BIGINT) AS reasoning_tokens
+          FROM (SELECT *, CASE {ratio_cases} ELSE CAST(1 AS DECIMAL(12,6)) END AS r
+                FROM {base} b WHERE bad_reason IS NULL) s) t) v)"""
     names, result = eng.rows(aggregate_sql(n_bands, (), since, until, usage=view))
     recs = [dict(zip(names, r)) for r in result]
+    for r in recs:
+        r["target"] = priced.key
     total = sum((r["repriced_cost"] for r in recs if r["priced"]), Decimal(0))
     unpriced = sum(r["rows_"] for r in recs if not r["priced"])
     label = "; ".join(sorted(bases)) or "no priced rows"
-    return WhatIf(priced.key, day, total, approximate, label, unpriced)
+    notes = tier_notes([r for r in recs if r["priced"]], table, "target") + window_notes(recs, table, "target")
+    return WhatIf(priced.key, day, total, approximate, label, unpriced, notes)
 
 
 def _lit(text: str) -> str:

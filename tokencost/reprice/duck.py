@@ -138,6 +138,19 @@ class DuckEngine:
             self.con.executemany("INSERT INTO _tc_model_map VALUES (?, ?, ?)", [list(p) for p in pairs])
         self.con.execute(f"CREATE OR REPLACE TEMP TABLE _tc_lookup AS {lookup_sql()}")
 
+    def set_recount(self, rows: list[tuple[str, int, int]]) -> None:
+        """Prompt tokens recounted from text, keyed by the usage row's file and line."""
+        import pandas as pd
+
+        self.con.execute(
+            "CREATE OR REPLACE TEMP TABLE _tc_recount (source_file VARCHAR, line BIGINT, input_tokens BIGINT)"
+        )
+        if rows:
+            frame = pd.DataFrame.from_records(rows, columns=["source_file", "line", "input_tokens"])
+            self.con.register("_recount_chunk", frame)
+            self.con.execute("INSERT INTO _tc_recount SELECT * FROM _recount_chunk")
+            self.con.unregister("_recount_chunk")
+
     # -- queries -------------------------------------------------------------------------------
     def rows(self, sql: str) -> tuple[list[str], list[tuple]]:
         cur = self.con.execute(sql)

@@ -16,8 +16,8 @@ from decimal import Decimal
 
 from ..errors import BadInputError
 from ..pricing_rules import _fill_missing, _rate_table
-from ..usage import Usage
 from ..registry import Priced, Registry
+from ..usage import Usage
 
 ONE_M = Decimal(1_000_000)
 #: Scale of per-token rates in SQL (``DECIMAL(RATE_PRECISION, RATE_SCALE)``).
@@ -45,6 +45,8 @@ class PriceRow:
     #: ``bands[b]`` = (above_prompt_tokens or 0, whole_request?, {kind: USD per token})
     bands: tuple[tuple[int, bool, dict[str, Decimal]], ...]
     notes: tuple[str, ...]
+    #: the model's context window (prompt tokens per request); a longer average prompt is not priced
+    context_window: int = 0
 
 
 def _per_token_usd(rate_per_1m: Decimal, usd: Decimal, where: str) -> Decimal:
@@ -106,6 +108,7 @@ def price_rows(priced: Priced, effective_to: dt.date) -> list[PriceRow]:
                 period.source,
                 tuple(bands),
                 tuple(notes),
+                priced.context_window,
             )
         )
     return rows
@@ -134,6 +137,7 @@ def price_columns(n_bands: int) -> list[tuple[str, str]]:
         ("p_to", "DATE"),
         ("p_batch", "BOOLEAN"),
         ("p_service_tier", "VARCHAR"),
+        ("p_window", "BIGINT"),
     ]
     for b in range(n_bands):
         cols += [(f"b{b}_above", "BIGINT"), (f"b{b}_whole", "BOOLEAN")]
@@ -145,7 +149,7 @@ def flat_records(rows: list[PriceRow], n_bands: int) -> list[tuple]:
     """The price rows as tuples in :func:`price_columns` order (absent bands are NULL)."""
     out = []
     for r in rows:
-        rec: list = [r.key, r.tokenizer, r.effective_from, r.effective_to, r.batch, r.service_tier]
+        rec: list = [r.key, r.tokenizer, r.effective_from, r.effective_to, r.batch, r.service_tier, r.context_window or None]
         for b in range(n_bands):
             if b < len(r.bands):
                 above, whole, kinds = r.bands[b]

@@ -39,6 +39,11 @@ SUMS = (
 )
 
 
+#: A row whose average prompt per request is longer than the model's context window: no provider
+#: serves such a request, so it is not priced (the per-request estimator refuses it too).
+OVER_WINDOW = "COALESCE(p_key IS NOT NULL AND input_tokens > GREATEST(requests, 1) * p_window, FALSE)"
+
+
 def group_expr(name: str) -> str | None:
     if name in POST_GROUPS:
         return None
@@ -66,7 +71,15 @@ def aggregate_sql(
 ) -> str:
     sql_groups = [g for g in group_by if group_expr(g) is not None]
     groups = [f"{group_expr(g)} AS g_{g}" for g in sql_groups]
-    keys = [f"g_{g}" for g in sql_groups] + ["model", "provider", "batch", "service_tier", "priced", "bad_reason"]
+    keys = [f"g_{g}" for g in sql_groups] + [
+        "model",
+        "provider",
+        "batch",
+        "service_tier",
+        "priced",
+        "over_window",
+        "bad_reason",
+    ]
     inner = priced_select(n_bands, f"(SELECT * FROM {usage} WHERE {where_clause(since, until)})", lookup)
     approx = (
         "SUM(CASE WHEN requests > 1 AND tier_hint IS NULL AND b1_above IS NOT NULL THEN 1 ELSE 0 END)"
@@ -85,8 +98,8 @@ SELECT {", ".join(keys)},
   {approx} AS tier_approx_rows
 FROM (
   SELECT *, {", ".join(groups) + "," if groups else ""}
-    (p_key IS NOT NULL) AS priced
-  FROM ({inner}) priced_rows
+    (p_key IS NOT NULL AND NOT over_window) AS priced
+  FROM (SELECT *, {OVER_WINDOW} AS over_window FROM ({inner}) priced_rows) w
 ) g
 GROUP BY {", ".join(keys)}
 """

@@ -53,9 +53,13 @@ def render_text(result: Repricing, width: int = WIDTH) -> str:
     for w in result.what_if:
         label = " (approximate token counts)" if w.approximate else ""
         extra = f", {w.unpriced_rows:,} rows not priced" if w.unpriced_rows else ""
+        if w.deployment is not None:  # self-hosted: a plan's estimate, over the traffic's hours
+            label = f" (estimate: {w.deployment} for {w.period_hours:,} h)"
         lines.append(f"What if {w.model} at {w.as_of} prices: {_cost(w.total_cost)}{label}{extra}")
         if w.model.startswith("selfhost:"):
             lines.append("    " + w.basis)
+        for note in w.notes:
+            lines.extend(wrap.wrap(f"    Note: {note}"))
     for g in result.groups:
         if g.flag:
             lines.extend(wrap.wrap(f"! {', '.join(str(v) for v in g.key.values())}: {g.flag}"))

@@ -35,6 +35,8 @@ class Group:
     #: repriced cost of the rows that carry a billed cost (what ``billed_cost`` is compared with)
     repriced_of_billed: Decimal | None = None
     flag: str | None = None
+    #: what makes this group's figure less than exact (aggregated rows of a tiered model, ...)
+    notes: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -57,6 +59,11 @@ class WhatIf:
     approximate: bool
     basis: str
     unpriced_rows: int = 0
+    notes: list[str] = field(default_factory=list)
+    #: self-hosted what-ifs: the deployment the plan chose, its monthly cost, the hours priced
+    deployment: str | None = None
+    monthly_cost: Decimal | None = None
+    period_hours: int | None = None
 
 
 @dataclass
@@ -94,6 +101,12 @@ class Repricing:
                     "approximate": w.approximate,
                     "basis": w.basis,
                     "unpriced_rows": w.unpriced_rows,
+                    "notes": w.notes,
+                    **(
+                        {"deployment": w.deployment, "monthly_cost": w.monthly_cost, "period_hours": w.period_hours}
+                        if w.deployment is not None
+                        else {}
+                    ),
                 }
                 for w in self.what_if
             ],
@@ -142,6 +155,7 @@ class Repricing:
             row["x_Requests"] = g.requests
             row["x_UnpricedRows"] = g.unpriced_rows
             row["x_Unpriced"] = None
+            row["x_Notes"] = "; ".join(g.notes) or None
             out.append(row)
         keys = [k for k in (out[0] if out else {}) if k.startswith("x_") and k not in ("x_Requests",)]
         for u in self.unpriced:
@@ -163,6 +177,7 @@ class Repricing:
                 "x_Requests": None,
                 "x_UnpricedRows": u.rows,
                 "x_Unpriced": u.reason,
+                "x_Notes": None,
             }
             out.append(row)
         return out

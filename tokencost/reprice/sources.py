@@ -30,6 +30,8 @@ FORMATS = (
     "otel",
     "claude-code",
 )
+#: Not a usage format: an OpenAI Batch *input* file (the prompts sent), detected among the sources.
+BATCH_INPUT = "openai-batch-input"
 USAGE_SUFFIXES = (".csv", ".jsonl", ".ndjson", ".json", ".parquet", ".gz")
 PARQUET_MAGIC = b"PAR1"
 
@@ -120,6 +122,8 @@ def detect_record(rec: Any) -> str:
         return "openai-usage"
     if "custom_id" in rec and ("response" in rec or "error" in rec):
         return "openai-batch"
+    if "custom_id" in rec and isinstance(rec.get("body"), dict):
+        return BATCH_INPUT  # the requests' text, no usage: used to recount prompts for what-ifs
     if "sessionId" in rec or "parentUuid" in rec or (isinstance(rec.get("message"), dict) and "requestId" in rec):
         return "claude-code"
     if "request_id" in rec and ("spend" in rec or "startTime" in rec):

@@ -133,6 +133,11 @@ class SparkEngine:
         self.spark.createDataFrame([tuple(p) for p in pairs], _schema(cols)).createOrReplaceTempView("_tc_model_map")
         broadcast(self.spark.sql(lookup_sql())).createOrReplaceTempView("_tc_lookup")
 
+    def set_recount(self, rows: list[tuple[str, int, int]]) -> None:
+        """Prompt tokens recounted from text, keyed by the usage row's file and line."""
+        cols = [("source_file", "STRING"), ("line", "BIGINT"), ("input_tokens", "BIGINT")]
+        self.spark.createDataFrame([tuple(r) for r in rows], _schema(cols)).createOrReplaceTempView("_tc_recount")
+
     def rows(self, sql: str) -> tuple[list[str], list[tuple]]:
         df = self.spark.sql(sql)
         return list(df.columns), [tuple(r) for r in df.collect()]
