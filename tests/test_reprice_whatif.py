@@ -124,19 +124,19 @@ def test_selfhost_falls_back_to_simple_sizing_when_the_plan_cannot_run(tmp_path)
     path = hourly_traffic(tmp_path)
     with pytest.raises(BadInputError):  # the reason the fallback is needed
         plan(
-            "llama-3.3-70b", prompt_tokens=1000, response_tokens=200, requests_per_s=1, gpus=["h100"], price_tier="spot"
+            "llama-3.3-70b", prompt_tokens=1000, response_tokens=200, requests_per_s=1, gpus=["a100-80gb"], price_tier="spot"
         )
-    (w,) = reprice([path], what_if_selfhost=["llama-3.3-70b@h100"], selfhost_options={"price_tier": "spot"}).what_if
+    (w,) = reprice([path], what_if_selfhost=["llama-3.3-70b@a100-80gb"], selfhost_options={"price_tier": "spot"}).what_if
     assert w.basis.startswith("approximate, simple sizing because the self-hosting plan could not run")
     assert "spot" in w.basis and w.period_hours == 4
     from tokencost.selfhost import estimate
 
-    est = estimate("llama-3.3-70b", "h100", prompt_tokens=1000, response_tokens=200, utilization=Decimal(1))
+    est = estimate("llama-3.3-70b", "a100-80gb", prompt_tokens=1000, response_tokens=200, utilization=Decimal(1))
     replicas = -(-1.0 // est.requests_per_s)  # ceil: the busiest hour is 1 request/s
     assert w.total_cost == int(replicas) * est.cost_per_hour * 4
     # no price anywhere for the GPU: the plan's own error, not a made-up figure
     with pytest.raises(BadInputError, match="sourced"):
-        reprice([path], what_if_selfhost=["llama-3.3-70b@mi300x"])
+        reprice([path], what_if_selfhost=["llama-3.3-70b@l40s"])
 
 
 # -- exact recount from an OpenAI Batch input file ------------------------------------------------------
