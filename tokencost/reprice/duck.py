@@ -34,6 +34,7 @@ class DuckEngine:
             self.con.execute(f"SET memory_limit = '{memory_limit}'")
             self.con.execute(f"SET temp_directory = '{self.temp_directory}'")
             self.con.execute(f"SET threads = {int(threads or os.cpu_count() or 1)}")
+            self.con.execute("SET preserve_insertion_order = false")  # totals need no row order
         self.con.execute("SET TimeZone = 'UTC'")
         self.parts: list[str] = []
         self.con.execute(
