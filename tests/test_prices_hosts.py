@@ -7,9 +7,7 @@ read back from the registry, so a wrong rate, alias or tier in the price files f
 from __future__ import annotations
 
 import datetime as dt
-import io
 import json
-import sys
 from decimal import Decimal
 
 import pytest

@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import importlib
 
-import base64
 import io
-import json
-import os
 import threading
 import tracemalloc
 
