@@ -1,8 +1,8 @@
-"""What a request costs: known token counts on one model (:func:`price`), a prompt on one model
-(:func:`estimate`) or on many (:func:`compare`), and what a trim saves (:func:`trim_saving`).
+"""What a prompt costs: on one model (:func:`estimate`), on many (:func:`compare`), and what a
+trim saves (:func:`trim_saving`).
 
 Every path builds a :class:`~tokencost.usage.Usage` (token counts plus price-list options) and
-prices it through :func:`price_usage`; text is counted once per tokenizer by
+prices it through :func:`tokencost.pricing.price_usage`, the path of known token counts; text is counted once per tokenizer by
 :mod:`tokencost.counting`.  Money is ``Decimal`` in US dollars, converted from credits or DBUs with
 the registry's stated conversion where a provider bills in its own unit.
 """
