@@ -2,8 +2,8 @@
 trim saves (:func:`trim_saving`).
 
 Every path builds a :class:`~tokencost.usage.Usage` (token counts plus price-list options) and
-prices it through :func:`tokencost.pricing.price_usage`, the path of known token counts; text is counted once per tokenizer by
-:mod:`tokencost.counting`.  Money is ``Decimal`` in US dollars, converted from credits or DBUs with
+prices it through :func:`tokencost.pricing.price_usage`, the path of known token counts; text is
+counted once per tokenizer by :mod:`tokencost.counting`.  Money is ``Decimal`` in US dollars, converted from credits or DBUs with
 the registry's stated conversion where a provider bills in its own unit.
 """
 
