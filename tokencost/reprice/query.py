@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from .rules import priced_select
+from .rules import band_counts, cost_columns, join_on, tier_index
 
 TIME_GROUPS = {"day": "day", "week": "week", "month": "month", "year": "year", "hour": "hour"}
 #: ``model`` and ``provider`` are filled in afterwards from the raw spelling's registry key.
@@ -69,6 +69,8 @@ def aggregate_sql(
     usage: str = "_tc_usage",
     lookup: str = "_tc_lookup",
 ) -> str:
+    """Every row joined to its price list and reduced to band counts, summed per group and price
+    list (the one pass over the data), then priced: counts times rates, summed by the groups."""
     sql_groups = [g for g in group_by if group_expr(g) is not None]
     groups = [f"{group_expr(g)} AS g_{g}" for g in sql_groups]
     keys = [f"g_{g}" for g in sql_groups] + [
@@ -80,26 +82,56 @@ def aggregate_sql(
         "over_window",
         "bad_reason",
     ]
-    inner = priced_select(n_bands, f"(SELECT * FROM {usage} WHERE {where_clause(since, until)})", lookup)
+    counts = band_counts(n_bands)
+    bands = ", ".join(f"p.b{b}_above, p.b{b}_whole" for b in range(n_bands))
     approx = (
         "SUM(CASE WHEN requests > 1 AND tier_hint IS NULL AND b1_above IS NOT NULL THEN 1 ELSE 0 END)"
         if n_bands > 1
         else "CAST(0 AS BIGINT)"
     )
+    tokens = [c for c in SUMS if not c.endswith("cost")]
+    inner = f"""
+SELECT {", ".join(keys)}, p_from, has_cost,
+  COUNT(*) AS rows_,
+  {", ".join(f"SUM({c}) AS {c}" for c in tokens)},
+  SUM(cost) AS cost,
+  COUNT(cost) AS billed_rows,
+  SUM(CASE WHEN cost IS NOT NULL AND input_tokens = 0 AND output_tokens = 0 THEN 1 ELSE 0 END) AS cost_only_rows,
+  MIN(ts) AS first_ts, MAX(ts) AS last_ts,
+  {approx} AS tier_approx_rows,
+  {", ".join(f"SUM({expr}) AS {name}" for name, expr in counts.items())}
+FROM (
+  SELECT *, {", ".join(groups) + "," if groups else ""}
+    (p_key IS NOT NULL AND NOT over_window) AS priced, cost IS NOT NULL AS has_cost,
+    {tier_index(n_bands)} AS tier_ix
+  FROM (
+    SELECT u.*, p.p_key, p.p_from, {bands},
+      {OVER_WINDOW} AS over_window
+    FROM (SELECT * FROM {usage} WHERE {where_clause(since, until)}) u
+    LEFT JOIN {lookup} p ON {join_on("u", "p", "CAST(u.ts AS DATE)")}
+  ) j
+) r
+GROUP BY {", ".join(keys)}, p_from, has_cost
+"""
+    costs = cost_columns(n_bands)
+    repriced = " + ".join(costs)
     sums = ",\n  ".join(f"SUM({c}) AS {c}" for c in SUMS)
     return f"""
 SELECT {", ".join(keys)},
-  COUNT(*) AS rows_,
+  SUM(rows_) AS rows_,
   {sums},
-  COUNT(cost) AS billed_rows,
-  SUM(CASE WHEN cost IS NOT NULL THEN repriced_cost END) AS repriced_billed,
-  SUM(CASE WHEN cost IS NOT NULL AND input_tokens = 0 AND output_tokens = 0 THEN 1 ELSE 0 END) AS cost_only_rows,
-  MIN(ts) AS first_ts, MAX(ts) AS last_ts,
-  {approx} AS tier_approx_rows
+  SUM(billed_rows) AS billed_rows,
+  SUM(CASE WHEN has_cost THEN repriced_cost END) AS repriced_billed,
+  SUM(cost_only_rows) AS cost_only_rows,
+  MIN(first_ts) AS first_ts, MAX(last_ts) AS last_ts,
+  SUM(tier_approx_rows) AS tier_approx_rows
 FROM (
-  SELECT *, {", ".join(groups) + "," if groups else ""}
-    (p_key IS NOT NULL AND NOT over_window) AS priced
-  FROM (SELECT *, {OVER_WINDOW} AS over_window FROM ({inner}) priced_rows) w
+  SELECT *, ({repriced}) AS repriced_cost
+  FROM (
+    SELECT a.*, {", ".join(f"{expr} AS {name}" for name, expr in costs.items())}
+    FROM ({inner}) a
+    LEFT JOIN {lookup} p ON {join_on("a", "p", None)}
+  ) c
 ) g
 GROUP BY {", ".join(keys)}
 """

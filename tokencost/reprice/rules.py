@@ -11,6 +11,11 @@ Written once, run by DuckDB and Spark SQL alike (only ``CASE``, ``LEAST``, ``GRE
   prompt's positions through the bands (cached prefix, then cache writes 5m and 1h, then
   ordinary input), with band edges scaled by ``requests``; output stays at base rates;
 * rates per token are already USD and already resolved for batch or the service tier.
+
+Rows are priced in two steps (:mod:`tokencost.reprice.query`): per row, integer token counts
+per band (:func:`band_counts`); per price list, those counts summed and multiplied by the rates
+(:func:`cost_columns`) - the same exact decimal as pricing every row, with one multiplication
+per group instead of per row.
 """
 
 from __future__ import annotations
@@ -54,31 +59,47 @@ def _count(kind: str) -> str:
     return f"({hi} - {lo})"
 
 
-def _walk(kind: str, n_bands: int) -> str:
+def band_counts(n_bands: int, tier: str = "tier_ix") -> dict[str, str]:
+    """Column ``n{b}_{kind}`` -> SQL (an integer): the row's tokens of ``kind`` billed at band ``b``'s rate.
+
+    Counts, not money, are computed per row: they are cheap integers, and a row's cost is
+    ``sum(n{b}_{kind} * b{b}_{kind})``, linear in them, so rows sharing a price list can sum their
+    counts first and be multiplied once (exact: decimals commute).
+    """
+    out = {}
+    for kind in KINDS:
+        for b in range(n_bands):
+            count = _count(kind)
+            branches = [f"WHEN {tier} = 0 THEN {count if b == 0 else '0'}"]
+            for t in range(1, n_bands):
+                branches.append(f"WHEN {tier} = {t} AND b{t}_whole THEN {count if b == t else '0'}")
+            out[f"n{b}_{kind}"] = f"(CASE {' '.join(branches)} ELSE {_walk_count(kind, b, n_bands)} END)"
+    return out
+
+
+def _walk_count(kind: str, b: int, n_bands: int) -> str:
+    """Tokens of ``kind`` falling in band ``b`` when an ``excess_only`` tier walks the prompt."""
     if kind == "out":
-        return f"{_t('output_tokens')} * b0_out"
+        return "output_tokens" if b == 0 else "0"
     lo, hi = _SEGMENTS[kind]
+    band_lo = "0" if b == 0 else f"requests * b{b}_above"
+    band_hi = f"COALESCE(requests * b{b + 1}_above, input_tokens)" if b + 1 < n_bands else "input_tokens"
+    overlap = f"GREATEST(LEAST({hi}, {band_hi}) - GREATEST({lo}, {band_lo}), 0)"
+    return overlap if b == 0 else f"(CASE WHEN b{b}_above IS NULL THEN 0 ELSE {overlap} END)"
+
+
+def kind_cost(kind: str, n_bands: int) -> str:
+    """USD for one token kind (``in``, ``out``, ``cr``, ``cw``, ``cw1h``) from summed band counts and rates."""
     terms = []
     for b in range(n_bands):
-        band_lo = "0" if b == 0 else f"requests * b{b}_above"
-        band_hi = f"COALESCE(requests * b{b + 1}_above, input_tokens)" if b + 1 < n_bands else "input_tokens"
-        overlap = f"GREATEST(LEAST({hi}, {band_hi}) - GREATEST({lo}, {band_lo}), 0)"
-        term = f"{_t(overlap)} * b{b}_{kind}"
+        term = f"{_t(f'n{b}_{kind}')} * b{b}_{kind}"
         terms.append(term if b == 0 else f"(CASE WHEN b{b}_above IS NULL THEN 0 ELSE {term} END)")
     return "(" + " + ".join(terms) + ")"
 
 
-def kind_cost(kind: str, n_bands: int, tier: str = "tier_ix") -> str:
-    """USD for one token kind (``in``, ``out``, ``cr``, ``cw``, ``cw1h``) of a row."""
-    branches = [f"WHEN {tier} = 0 THEN {_t(_count(kind))} * b0_{kind}"]
-    for b in range(1, n_bands):
-        branches.append(f"WHEN {tier} = {b} AND b{b}_whole THEN {_t(_count(kind))} * b{b}_{kind}")
-    return f"(CASE {' '.join(branches)} ELSE {_walk(kind, n_bands)} END)"
-
-
-def cost_columns(n_bands: int, tier: str = "tier_ix") -> dict[str, str]:
+def cost_columns(n_bands: int) -> dict[str, str]:
     """Output column -> SQL expression: input, cache read, cache write (5m + 1h), output cost."""
-    c = {k: kind_cost(k, n_bands, tier) for k in KINDS}
+    c = {k: kind_cost(k, n_bands) for k in KINDS}
     return {
         "input_cost": c["in"],
         "cache_read_cost": c["cr"],
@@ -92,26 +113,10 @@ def lookup_sql(prices: str = "_tc_prices", mapping: str = "_tc_model_map") -> st
     return f"SELECT m.raw_model, m.raw_provider, p.* FROM {mapping} m JOIN {prices} p ON p.p_key = m.model_key"
 
 
-def priced_select(n_bands: int, usage: str, lookup: str) -> str:
-    """SELECT pricing every row of ``usage`` (canonical columns) at its timestamp.
-
-    ``lookup`` is :func:`lookup_sql`'s table: one join on the spelling, the day and the price list.
-    Unmatched rows keep NULL costs: the caller lists them as unpriced, never as $0.
-    """
-    costs = cost_columns(n_bands)
-    total = " + ".join(costs)
-    return f"""
-WITH joined AS (
-  SELECT u.*, p.*
-  FROM {usage} u
-  LEFT JOIN {lookup} p
-    ON u.model = p.raw_model AND COALESCE(u.provider, '') = p.raw_provider
-   AND p.p_from <= CAST(u.ts AS DATE) AND CAST(u.ts AS DATE) < p.p_to
-   AND p.p_batch = u.batch AND p.p_service_tier = COALESCE(u.service_tier, '')
-), tiered AS (
-  SELECT *, {tier_index(n_bands)} AS tier_ix FROM joined
-), costed AS (
-  SELECT *, {", ".join(f"{expr} AS {name}" for name, expr in costs.items())} FROM tiered
-)
-SELECT *, ({total}) AS repriced_cost FROM costed
-"""
+def join_on(u: str, p: str, day: str | None) -> str:
+    """The join of usage ``u`` to the lookup ``p``: spelling, price list and (``day`` given) the day."""
+    cond = (
+        f"{u}.model = {p}.raw_model AND COALESCE({u}.provider, '') = {p}.raw_provider"
+        f" AND {p}.p_batch = {u}.batch AND {p}.p_service_tier = COALESCE({u}.service_tier, '')"
+    )
+    return cond + (f" AND {p}.p_from <= {day} AND {day} < {p}.p_to" if day else f" AND {p}.p_from = {u}.p_from")
