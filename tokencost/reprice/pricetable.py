@@ -127,6 +127,11 @@ def max_bands(rows: list[PriceRow]) -> int:
     return max((len(r.bands) for r in rows), default=1)
 
 
+def walks(rows: list[PriceRow]) -> bool:
+    """Whether any price list has an ``excess_only`` tier (its prompts walk the bands)."""
+    return any(not whole for r in rows for _, whole, _ in r.bands[1:])
+
+
 def price_columns(n_bands: int) -> list[tuple[str, str]]:
     """Column names and SQL types of the flat price table with ``n_bands`` bands."""
     rate = f"DECIMAL({RATE_PRECISION},{RATE_SCALE})"

@@ -12,8 +12,9 @@ Written once, run by DuckDB and Spark SQL alike (only ``CASE``, ``LEAST``, ``GRE
   ordinary input), with band edges scaled by ``requests``; output stays at base rates;
 * rates per token are already USD and already resolved for batch or the service tier.
 
-Rows are priced in two steps (:mod:`tokencost.reprice.query`): per row, integer token counts
-per band (:func:`band_counts`); per price list, those counts summed and multiplied by the rates
+Rows are priced in two steps (:mod:`tokencost.reprice.query`): per row, the band mode
+(:func:`band_mode`) and, for ``excess_only`` walks only, integer counts per band
+(:func:`walk_counts`); per price list and mode, token sums times the rates
 (:func:`cost_columns`) - the same exact decimal as pricing every row, with one multiplication
 per group instead of per row.
 """
@@ -59,28 +60,36 @@ def _count(kind: str) -> str:
     return f"({hi} - {lo})"
 
 
-def band_counts(n_bands: int, tier: str = "tier_ix") -> dict[str, str]:
-    """Column ``n{b}_{kind}`` -> SQL (an integer): the row's tokens of ``kind`` billed at band ``b``'s rate.
+def band_mode(n_bands: int, walk: bool = True, tier: str = "tier_ix") -> str:
+    """How a row's tokens meet rates: ``b`` = every token at band ``b``'s rates (base or a
+    ``whole_request`` tier), ``-1`` = an ``excess_only`` tier walks the prompt through the bands.
 
-    Counts, not money, are computed per row: they are cheap integers, and a row's cost is
-    ``sum(n{b}_{kind} * b{b}_{kind})``, linear in them, so rows sharing a price list can sum their
-    counts first and be multiplied once (exact: decimals commute).
+    ``walk=False`` says no price list has an ``excess_only`` tier, so the mode is the tier itself.
     """
-    out = {}
-    for kind in KINDS:
-        for b in range(n_bands):
-            count = _count(kind)
-            branches = [f"WHEN {tier} = 0 THEN {count if b == 0 else '0'}"]
-            for t in range(1, n_bands):
-                branches.append(f"WHEN {tier} = {t} AND b{t}_whole THEN {count if b == t else '0'}")
-            out[f"n{b}_{kind}"] = f"(CASE {' '.join(branches)} ELSE {_walk_count(kind, b, n_bands)} END)"
-    return out
+    if n_bands == 1 or not walk:
+        return tier
+    whole = " ".join(f"WHEN {tier} = {b} AND b{b}_whole THEN {b}" for b in range(1, n_bands))
+    return f"(CASE WHEN {tier} = 0 THEN 0 {whole} ELSE -1 END)"
+
+
+def walk_counts(n_bands: int, mode: str = "band_mode") -> dict[str, str]:
+    """Column ``w{b}_{kind}`` -> SQL (an integer, NULL unless the row walks): the row's prompt
+    tokens of ``kind`` billed at band ``b``'s rate.
+
+    Counts, not money, are computed per row: a row's cost is linear in its counts, so rows of one
+    price list and mode sum their counts first and are multiplied by the rates once (exact:
+    decimals commute).  Rows that do not walk need no count beyond their token columns.
+    """
+    return {
+        f"w{b}_{kind}": f"(CASE WHEN {mode} = -1 THEN {_walk_count(kind, b, n_bands)} END)"
+        for kind in KINDS
+        if kind != "out"
+        for b in range(n_bands)
+    }
 
 
 def _walk_count(kind: str, b: int, n_bands: int) -> str:
     """Tokens of ``kind`` falling in band ``b`` when an ``excess_only`` tier walks the prompt."""
-    if kind == "out":
-        return "output_tokens" if b == 0 else "0"
     lo, hi = _SEGMENTS[kind]
     band_lo = "0" if b == 0 else f"requests * b{b}_above"
     band_hi = f"COALESCE(requests * b{b + 1}_above, input_tokens)" if b + 1 < n_bands else "input_tokens"
@@ -88,18 +97,27 @@ def _walk_count(kind: str, b: int, n_bands: int) -> str:
     return overlap if b == 0 else f"(CASE WHEN b{b}_above IS NULL THEN 0 ELSE {overlap} END)"
 
 
-def kind_cost(kind: str, n_bands: int) -> str:
-    """USD for one token kind (``in``, ``out``, ``cr``, ``cw``, ``cw1h``) from summed band counts and rates."""
-    terms = []
-    for b in range(n_bands):
-        term = f"{_t(f'n{b}_{kind}')} * b{b}_{kind}"
-        terms.append(term if b == 0 else f"(CASE WHEN b{b}_above IS NULL THEN 0 ELSE {term} END)")
-    return "(" + " + ".join(terms) + ")"
+def kind_cost(kind: str, n_bands: int, walk: bool = True, mode: str = "band_mode") -> str:
+    """USD for one token kind (``in``, ``out``, ``cr``, ``cw``, ``cw1h``) of summed rows of one price
+    list and mode: their token columns (sums) and :func:`walk_counts` (sums) times the rates."""
+    count = _t(_count(kind))
+    branches = [f"WHEN {mode} = {b} THEN {count} * b{b}_{kind}" for b in range(n_bands)]
+    if walk and n_bands > 1:
+        if kind == "out":
+            walked = f"{count} * b0_out"
+        else:
+            terms = []
+            for b in range(n_bands):
+                term = f"{_t(f'w{b}_{kind}')} * b{b}_{kind}"
+                terms.append(term if b == 0 else f"(CASE WHEN b{b}_above IS NULL THEN 0 ELSE {term} END)")
+            walked = "(" + " + ".join(terms) + ")"
+        branches.append(f"ELSE {walked}")
+    return f"(CASE {' '.join(branches)} END)"
 
 
-def cost_columns(n_bands: int) -> dict[str, str]:
+def cost_columns(n_bands: int, walk: bool = True) -> dict[str, str]:
     """Output column -> SQL expression: input, cache read, cache write (5m + 1h), output cost."""
-    c = {k: kind_cost(k, n_bands) for k in KINDS}
+    c = {k: kind_cost(k, n_bands, walk) for k in KINDS}
     return {
         "input_cost": c["in"],
         "cache_read_cost": c["cr"],
