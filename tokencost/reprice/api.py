@@ -413,8 +413,10 @@ def _locate(file: str, columns: dict[str, str]) -> list[tuple[str, int, str]]:
 
 def _groups(recs: list[dict], group_by: tuple[str, ...]) -> list[Group]:
     acc: dict[tuple, dict] = {}
+    members: dict[tuple, list[dict]] = {}
     for r in recs:
         key = tuple(r[f"g_{g}"] for g in group_by)
+        members.setdefault(key, []).append(r)
         a = acc.setdefault(
             key,
             {
@@ -464,7 +466,7 @@ def _groups(recs: list[dict], group_by: tuple[str, ...]) -> list[Group]:
                 None if not a["billed_rows"] else a["repriced_cost"] if a["cost_only"] else a.get("repriced_billed")
             ),
         )
-        mine = [r for r in recs if tuple(r[f"g_{x}"] for x in group_by) == key]
+        mine = members[key]
         g.flag = _reconcile_flag(g, mine)
         g.notes = _group_notes(mine)
         out.append(g)
