@@ -107,15 +107,15 @@ SELECT {", ".join(keys)}, p_from, has_cost, band_mode,
 FROM (
   SELECT *, {band_mode(n_bands, walk)} AS band_mode
   FROM (
-  SELECT *, {", ".join(groups) + "," if groups else ""}
-    (p_key IS NOT NULL AND NOT over_window) AS priced, cost IS NOT NULL AS has_cost,
-    {tier_index(n_bands)} AS tier_ix
-  FROM (
-    SELECT u.*, p.p_key, p.p_from, {bands},
-      {OVER_WINDOW} AS over_window
-    FROM (SELECT * FROM {usage} WHERE {where_clause(since, until)}) u
-    LEFT JOIN {lookup} p ON {join_on("u", "p", "CAST(u.ts AS DATE)")}
-  ) j
+    SELECT *, {", ".join(groups) + "," if groups else ""}
+      (p_key IS NOT NULL AND NOT over_window) AS priced, cost IS NOT NULL AS has_cost,
+      {tier_index(n_bands)} AS tier_ix
+    FROM (
+      SELECT u.*, p.p_key, p.p_from, {bands},
+        {OVER_WINDOW} AS over_window
+      FROM (SELECT * FROM {usage} WHERE {where_clause(since, until)}) u
+      LEFT JOIN {lookup} p ON {join_on("u", "p", "CAST(u.ts AS DATE)")}
+    ) j
   ) t
 ) r
 GROUP BY {", ".join(keys)}, p_from, has_cost, band_mode
