@@ -11,7 +11,7 @@ from ..errors import BadInputError, TokencostError
 from ..registry import Registry, load_registry
 from . import ratios
 from .canonical import Malformed, Problems, normalize
-from .pricetable import FAR_FUTURE, PriceRow, build_price_rows, max_bands, price_rows
+from .pricetable import FAR_FUTURE, PriceRow, build_price_rows, max_bands, price_rows, walks
 from .query import COLUMN_GROUPS, SUMS, TIME_GROUPS, aggregate_sql
 from .readers import reader
 from .recount import BatchText
@@ -324,7 +324,7 @@ def _run(
     n_bands = max(max_bands(rows), 1)
     eng.set_prices(rows, n_bands)
     eng.set_mapping(mapping)
-    names, result = eng.rows(aggregate_sql(n_bands, group_by, since, until))
+    names, result = eng.rows(aggregate_sql(n_bands, group_by, since, until, walk=walks(rows)))
     recs = _with_keys([dict(zip(names, r)) for r in result], mapping)
 
     good = [r for r in recs if r["bad_reason"] is None]
@@ -413,8 +413,10 @@ def _locate(file: str, columns: dict[str, str]) -> list[tuple[str, int, str]]:
 
 def _groups(recs: list[dict], group_by: tuple[str, ...]) -> list[Group]:
     acc: dict[tuple, dict] = {}
+    members: dict[tuple, list[dict]] = {}
     for r in recs:
         key = tuple(r[f"g_{g}"] for g in group_by)
+        members.setdefault(key, []).append(r)
         a = acc.setdefault(
             key,
             {
@@ -464,7 +466,7 @@ def _groups(recs: list[dict], group_by: tuple[str, ...]) -> list[Group]:
                 None if not a["billed_rows"] else a["repriced_cost"] if a["cost_only"] else a.get("repriced_billed")
             ),
         )
-        mine = [r for r in recs if tuple(r[f"g_{x}"] for x in group_by) == key]
+        mine = members[key]
         g.flag = _reconcile_flag(g, mine)
         g.notes = _group_notes(mine)
         out.append(g)
@@ -675,7 +677,7 @@ def _what_if(
             CAST(ROUND(reasoning_tokens * r) AS BIGINT) AS reasoning_tokens
           FROM (SELECT *, CASE {ratio_cases} ELSE CAST(1 AS DECIMAL(12,6)) END AS r
                 FROM {base} b WHERE bad_reason IS NULL) s) t) v)"""
-    names, result = eng.rows(aggregate_sql(n_bands, (), since, until, usage=view))
+    names, result = eng.rows(aggregate_sql(n_bands, (), since, until, usage=view, walk=walks(table)))
     recs = [dict(zip(names, r)) for r in result]
     for r in recs:
         r["target"] = priced.key

@@ -15,9 +15,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from ..errors import BadInputError
-from ..pricing_rules import _fill_missing, _rate_table
 from ..registry import Priced, Registry
-from ..usage import Usage
 
 ONE_M = Decimal(1_000_000)
 #: Scale of per-token rates in SQL (``DECIMAL(RATE_PRECISION, RATE_SCALE)``).
@@ -25,7 +23,6 @@ RATE_PRECISION, RATE_SCALE = 20, 18
 #: The latest date a price period can be in force to (an open-ended period ends here).
 FAR_FUTURE = dt.date(9999, 12, 31)
 KINDS = ("in", "out", "cr", "cw", "cw1h")
-_USAGE_ALL = Usage(input_tokens=3, cached_tokens=1, cache_write_tokens=1)  # every kind used: fill every gap
 
 
 @dataclass(frozen=True)
@@ -63,6 +60,11 @@ def _lists(priced: Priced) -> list[tuple[bool, str]]:
 
 def price_rows(priced: Priced, effective_to: dt.date) -> list[PriceRow]:
     """Every price list of one model's price period, as :class:`PriceRow`s."""
+    # The reference rules (and their pydantic usage model) load on first use, not on import.
+    from ..pricing_rules import _fill_missing, _rate_table
+    from ..usage import Usage
+
+    every_kind = Usage(input_tokens=3, cached_tokens=1, cache_write_tokens=1)  # every kind used: fill every gap
     period = priced.period
     try:
         usd = priced.usd_per_unit
@@ -77,7 +79,7 @@ def price_rows(priced: Priced, effective_to: dt.date) -> list[PriceRow]:
             for ttl in ("5m", "1h"):
                 tier_notes: list[str] = []
                 opts = Usage(batch=batch, service_tier=service or None, cache_ttl=ttl)
-                rates = _fill_missing(_rate_table(priced, tier, opts, tier_notes), _USAGE_ALL, tier_notes)
+                rates = _fill_missing(_rate_table(priced, tier, opts, tier_notes), every_kind, tier_notes)
                 if tier is None:
                     notes.extend(n for n in tier_notes if n not in notes)
                 where = f"{priced.key} ({period.effective})"
@@ -125,6 +127,11 @@ def build_price_rows(registry: Registry, keys: list[str] | None = None) -> list[
 
 def max_bands(rows: list[PriceRow]) -> int:
     return max((len(r.bands) for r in rows), default=1)
+
+
+def walks(rows: list[PriceRow]) -> bool:
+    """Whether any price list has an ``excess_only`` tier (its prompts walk the bands)."""
+    return any(not whole for r in rows for _, whole, _ in r.bands[1:])
 
 
 def price_columns(n_bands: int) -> list[tuple[str, str]]:

@@ -11,6 +11,12 @@ Written once, run by DuckDB and Spark SQL alike (only ``CASE``, ``LEAST``, ``GRE
   prompt's positions through the bands (cached prefix, then cache writes 5m and 1h, then
   ordinary input), with band edges scaled by ``requests``; output stays at base rates;
 * rates per token are already USD and already resolved for batch or the service tier.
+
+Rows are priced in two steps (:mod:`tokencost.reprice.query`): per row, the band mode
+(:func:`band_mode`) and, for ``excess_only`` walks only, integer counts per band
+(:func:`walk_counts`); per price list and mode, token sums times the rates
+(:func:`cost_columns`) - the same exact decimal as pricing every row, with one multiplication
+per group instead of per row.
 """
 
 from __future__ import annotations
@@ -54,31 +60,64 @@ def _count(kind: str) -> str:
     return f"({hi} - {lo})"
 
 
-def _walk(kind: str, n_bands: int) -> str:
-    if kind == "out":
-        return f"{_t('output_tokens')} * b0_out"
+def band_mode(n_bands: int, walk: bool = True, tier: str = "tier_ix") -> str:
+    """How a row's tokens meet rates: ``b`` = every token at band ``b``'s rates (base or a
+    ``whole_request`` tier), ``-1`` = an ``excess_only`` tier walks the prompt through the bands.
+
+    ``walk=False`` says no price list has an ``excess_only`` tier, so the mode is the tier itself.
+    """
+    if n_bands == 1 or not walk:
+        return tier
+    whole = " ".join(f"WHEN {tier} = {b} AND b{b}_whole THEN {b}" for b in range(1, n_bands))
+    return f"(CASE WHEN {tier} = 0 THEN 0 {whole} ELSE -1 END)"
+
+
+def walk_counts(n_bands: int, mode: str = "band_mode") -> dict[str, str]:
+    """Column ``w{b}_{kind}`` -> SQL (an integer, NULL unless the row walks): the row's prompt
+    tokens of ``kind`` billed at band ``b``'s rate.
+
+    Counts, not money, are computed per row: a row's cost is linear in its counts, so rows of one
+    price list and mode sum their counts first and are multiplied by the rates once (exact:
+    decimals commute).  Rows that do not walk need no count beyond their token columns.
+    """
+    return {
+        f"w{b}_{kind}": f"(CASE WHEN {mode} = -1 THEN {_walk_count(kind, b, n_bands)} END)"
+        for kind in KINDS
+        if kind != "out"
+        for b in range(n_bands)
+    }
+
+
+def _walk_count(kind: str, b: int, n_bands: int) -> str:
+    """Tokens of ``kind`` falling in band ``b`` when an ``excess_only`` tier walks the prompt."""
     lo, hi = _SEGMENTS[kind]
-    terms = []
-    for b in range(n_bands):
-        band_lo = "0" if b == 0 else f"requests * b{b}_above"
-        band_hi = f"COALESCE(requests * b{b + 1}_above, input_tokens)" if b + 1 < n_bands else "input_tokens"
-        overlap = f"GREATEST(LEAST({hi}, {band_hi}) - GREATEST({lo}, {band_lo}), 0)"
-        term = f"{_t(overlap)} * b{b}_{kind}"
-        terms.append(term if b == 0 else f"(CASE WHEN b{b}_above IS NULL THEN 0 ELSE {term} END)")
-    return "(" + " + ".join(terms) + ")"
+    band_lo = "0" if b == 0 else f"requests * b{b}_above"
+    band_hi = f"COALESCE(requests * b{b + 1}_above, input_tokens)" if b + 1 < n_bands else "input_tokens"
+    overlap = f"GREATEST(LEAST({hi}, {band_hi}) - GREATEST({lo}, {band_lo}), 0)"
+    return overlap if b == 0 else f"(CASE WHEN b{b}_above IS NULL THEN 0 ELSE {overlap} END)"
 
 
-def kind_cost(kind: str, n_bands: int, tier: str = "tier_ix") -> str:
-    """USD for one token kind (``in``, ``out``, ``cr``, ``cw``, ``cw1h``) of a row."""
-    branches = [f"WHEN {tier} = 0 THEN {_t(_count(kind))} * b0_{kind}"]
-    for b in range(1, n_bands):
-        branches.append(f"WHEN {tier} = {b} AND b{b}_whole THEN {_t(_count(kind))} * b{b}_{kind}")
-    return f"(CASE {' '.join(branches)} ELSE {_walk(kind, n_bands)} END)"
+def kind_cost(kind: str, n_bands: int, walk: bool = True, mode: str = "band_mode") -> str:
+    """USD for one token kind (``in``, ``out``, ``cr``, ``cw``, ``cw1h``) of summed rows of one price
+    list and mode: their token columns (sums) and :func:`walk_counts` (sums) times the rates."""
+    count = _t(_count(kind))
+    branches = [f"WHEN {mode} = {b} THEN {count} * b{b}_{kind}" for b in range(n_bands)]
+    if walk and n_bands > 1:
+        if kind == "out":
+            walked = f"{count} * b0_out"
+        else:
+            terms = []
+            for b in range(n_bands):
+                term = f"{_t(f'w{b}_{kind}')} * b{b}_{kind}"
+                terms.append(term if b == 0 else f"(CASE WHEN b{b}_above IS NULL THEN 0 ELSE {term} END)")
+            walked = "(" + " + ".join(terms) + ")"
+        branches.append(f"ELSE {walked}")
+    return f"(CASE {' '.join(branches)} END)"
 
 
-def cost_columns(n_bands: int, tier: str = "tier_ix") -> dict[str, str]:
+def cost_columns(n_bands: int, walk: bool = True) -> dict[str, str]:
     """Output column -> SQL expression: input, cache read, cache write (5m + 1h), output cost."""
-    c = {k: kind_cost(k, n_bands, tier) for k in KINDS}
+    c = {k: kind_cost(k, n_bands, walk) for k in KINDS}
     return {
         "input_cost": c["in"],
         "cache_read_cost": c["cr"],
@@ -92,26 +131,10 @@ def lookup_sql(prices: str = "_tc_prices", mapping: str = "_tc_model_map") -> st
     return f"SELECT m.raw_model, m.raw_provider, p.* FROM {mapping} m JOIN {prices} p ON p.p_key = m.model_key"
 
 
-def priced_select(n_bands: int, usage: str, lookup: str) -> str:
-    """SELECT pricing every row of ``usage`` (canonical columns) at its timestamp.
-
-    ``lookup`` is :func:`lookup_sql`'s table: one join on the spelling, the day and the price list.
-    Unmatched rows keep NULL costs: the caller lists them as unpriced, never as $0.
-    """
-    costs = cost_columns(n_bands)
-    total = " + ".join(costs)
-    return f"""
-WITH joined AS (
-  SELECT u.*, p.*
-  FROM {usage} u
-  LEFT JOIN {lookup} p
-    ON u.model = p.raw_model AND COALESCE(u.provider, '') = p.raw_provider
-   AND p.p_from <= CAST(u.ts AS DATE) AND CAST(u.ts AS DATE) < p.p_to
-   AND p.p_batch = u.batch AND p.p_service_tier = COALESCE(u.service_tier, '')
-), tiered AS (
-  SELECT *, {tier_index(n_bands)} AS tier_ix FROM joined
-), costed AS (
-  SELECT *, {", ".join(f"{expr} AS {name}" for name, expr in costs.items())} FROM tiered
-)
-SELECT *, ({total}) AS repriced_cost FROM costed
-"""
+def join_on(u: str, p: str, day: str | None) -> str:
+    """The join of usage ``u`` to the lookup ``p``: spelling, price list and (``day`` given) the day."""
+    cond = (
+        f"{u}.model = {p}.raw_model AND COALESCE({u}.provider, '') = {p}.raw_provider"
+        f" AND {p}.p_batch = {u}.batch AND {p}.p_service_tier = COALESCE({u}.service_tier, '')"
+    )
+    return cond + (f" AND {p}.p_from <= {day} AND {day} < {p}.p_to" if day else f" AND {p}.p_from = {u}.p_from")
