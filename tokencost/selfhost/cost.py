@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, model_validator
 from tokencost.errors import BadInputError
 
 from .._fs import save_figure
+from ..money import shown
 from .hardware import (
     KV_BYTES,
     PRICE_TIERS,
@@ -605,7 +606,7 @@ def api_equivalent(model: str, gpu: str, precision: str, utilization, prompt_tok
     label = f"{est.gpus}x{est.gpu} {est.precision}{lic}, est."
     notes = [f"self-hosted estimate, not a price list: {est.output_tokens_per_s:,.0f} output tokens/s predicted at "
              f"concurrency {est.concurrency} (TTFT {est.ttft_s:.2f} s, ITL {est.itl_s * 1e3:.0f} ms), GPUs paid "
-             f"${est.price_per_gpu_hour}/GPU-hour{' incl. licence' if licence else ''} ({est.price_tier}), busy "
+             f"${shown(est.price_per_gpu_hour, 4)}/GPU-hour{' incl. licence' if licence else ''} ({est.price_tier}), busy "
              f"{est.utilization:.0%} of the time; `tokencost selfhost` shows every assumption"]
     return ApiEquivalent(
         model=f"self-hosted:{est.model} ({label})",
