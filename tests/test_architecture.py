@@ -17,26 +17,14 @@ def _module_name(path: Path) -> str:
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
-def _is_type_checking(node: ast.If) -> bool:
-    test = node.test
-    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
-        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
-
-
 def _imports(path: Path) -> set[str]:
-    """Every tokencost module ``path`` imports, at the top or inside functions (not for type checking)."""
+    """Every tokencost module ``path`` imports: at the top, inside functions, for type checking alike."""
     module = _module_name(path)
     package = module if path.name == "__init__.py" else module.rpartition(".")[0]
     found: set[str] = set()
 
     def visit(node: ast.AST) -> None:
         nonlocal found
-        if isinstance(node, ast.FunctionDef) and node.name == "__getattr__":
-            return  # deprecated aliases resolved on attribute access, after both modules loaded
-        if isinstance(node, ast.If) and _is_type_checking(node):
-            for child in node.orelse:
-                visit(child)
-            return
         if isinstance(node, ast.Import):
             found.update(a.name for a in node.names if a.name.startswith("tokencost"))
         elif isinstance(node, ast.ImportFrom):

@@ -10,12 +10,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .registry import RATE_FIELDS, Priced, per_tokens
 
-if TYPE_CHECKING:
-    from .results import Estimate, TrimResult
+# Rows read estimates and trim results by attribute (tokencost.results), so this module imports
+# nothing from there: results.to_dataframe calls into it.
+Estimate = TrimResult = Any
 
 #: Marks an approximate token count in a table cell.
 APPROX_MARK = "~"

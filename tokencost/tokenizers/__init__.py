@@ -13,8 +13,6 @@ counting of any size of text).  Counting files, folders and JSONL lives in
 
 from __future__ import annotations
 
-from typing import Any
-
 from ._bpe import SMALL_TEXT_CHARS
 from ._core import ApproxTokenizer, TiktokenTokenizer, Tokenizer, _clear_cache, get_tokenizer  # noqa: F401
 from ._specs import EXACT_NAMES, TOKENIZER_NAMES
@@ -31,13 +29,3 @@ __all__ = [
     "count_stream_many",
     "SMALL_TEXT_CHARS",
 ]
-
-
-def __getattr__(name: str) -> Any:
-    # Deprecated aliases: file counting moved to tokencost.batch, which imports this package
-    # (and tokencost.messages); importing it here on first use keeps the import graph acyclic.
-    if name in ("count_files", "FileCount"):
-        from .. import batch
-
-        return getattr(batch, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
