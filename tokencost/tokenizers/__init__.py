@@ -29,3 +29,19 @@ __all__ = [
     "count_stream_many",
     "SMALL_TEXT_CHARS",
 ]
+
+
+def __getattr__(name: str) -> object:
+    """Deprecated: ``count_files`` and ``FileCount`` moved to :mod:`tokencost.batch`.
+
+    Resolved by name when the attribute is read (both modules are loaded by then), so this package
+    never imports ``tokencost.batch``, which imports it.
+    """
+    if name in ("count_files", "FileCount"):
+        import importlib
+        import warnings
+
+        warnings.warn(f"tokencost.tokenizers.{name} is deprecated; import it from tokencost.batch",
+                      DeprecationWarning, stacklevel=2)
+        return getattr(importlib.import_module("tokencost.batch"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
