@@ -193,18 +193,14 @@ def what_if_selfhost(
         f"{'' if p.meets_targets else ' (not met: closest deployment shown)'}; token counts: {counts}"
     )
     notes += [f"plan: {n}" for n in p.notes]
-    return WhatIf(
-        f"selfhost:{arch.id}@{p.gpu}",
-        dt.date.today(),
-        total,
-        True,
-        basis,
-        prof.skipped_rows,
-        notes,
-        deployment=deployment,
-        monthly_cost=p.monthly_cost,
-        period_hours=prof.hours,
-    )
+    return _whatif(f"{arch.id}@{p.gpu}", total, basis, prof, notes, deployment, p.monthly_cost)
+
+
+def _whatif(label: str, total: Decimal, basis: str, prof: Profile, notes: list[str], deployment: str,
+            monthly_cost: Decimal) -> WhatIf:
+    """A self-hosted what-if result (always approximate: the deployment is an estimate)."""
+    return WhatIf(f"selfhost:{label}", dt.date.today(), total, True, basis, prof.skipped_rows, notes,
+                  deployment=deployment, monthly_cost=monthly_cost, period_hours=prof.hours)
 
 
 def _simple(arch: Any, gpu: str, prof: Profile, counts: str, why: str, notes: list[str]) -> WhatIf:
@@ -232,15 +228,5 @@ def _simple(arch: Any, gpu: str, prof: Profile, counts: str, why: str, notes: li
         f"busiest hour ({peak:.3f} req/s vs {est.requests_per_s:.3f} req/s per replica at full load, "
         f"{prof.prompt_tokens} in / {prof.response_tokens} out tokens per request); token counts: {counts}"
     )
-    return WhatIf(
-        f"selfhost:{arch.id}@{est.gpu}",
-        dt.date.today(),
-        total,
-        True,
-        basis,
-        prof.skipped_rows,
-        notes,
-        deployment=deployment,
-        monthly_cost=replicas * est.cost_per_hour * HOURS_PER_MONTH,
-        period_hours=prof.hours,
-    )
+    return _whatif(f"{arch.id}@{est.gpu}", total, basis, prof, notes, deployment,
+                   replicas * est.cost_per_hour * HOURS_PER_MONTH)
