@@ -107,7 +107,7 @@ def wrap(text: str, width: int | None, indent: str = "") -> list[str]:
     if width is None:
         return [indent + text]
     return textwrap.wrap(text, width, initial_indent=indent, subsequent_indent=indent + "  ",
-                         break_on_hyphens=False) or [""]
+                         break_on_hyphens=False, break_long_words=False) or [indent]
 
 
 def csv_cell(value: Any) -> str:

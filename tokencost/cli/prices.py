@@ -11,7 +11,7 @@ from ..money import decimal_text
 from ..registry import MAX_STALE_DAYS, Registry, stale, validate_files
 from ..render import render_table, wrap
 from ..rows import Rows, model_rows, price_detail
-from ._options import DateType, as_of_option, emit, output_options, pricing_option, terminal_width
+from ._options import DateType, as_of_option, emit, emit_text, output_options, pricing_option, terminal_width
 
 
 @click.command("models")
@@ -61,16 +61,7 @@ def prices_show(model: str, fmt: str, output: str | None, as_of: dt.date | None,
     if len(detail["history"]) > 1:
         text += "\nprice history:\n" + render_table(detail["history"], ["price_effective", "input_per_1m",
                                                                          "output_per_1m", "currency", "price_checked"])
-    _write(text, output)
-
-
-def _write(text: str, output: str | None) -> None:
-    if output:
-        from .._fs import write_atomic
-
-        write_atomic(output, text)
-    else:
-        click.echo(text, nl=False)
+    emit_text(text, output)
 
 
 @prices.command("validate")

@@ -6,7 +6,6 @@ number typed here goes through a bounded parameter type; reports wrap to the ter
 
 from __future__ import annotations
 
-import textwrap
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -14,7 +13,7 @@ import click
 
 from ..errors import BadInputError
 from ..registry import Registry
-from ..render import render_json
+from ..render import render_json, wrap
 from ..usage import MAX_TOKENS
 from ._options import DecimalType, emit_text, output_options, pricing_option, terminal_width
 
@@ -37,8 +36,7 @@ def _money(d: Decimal | None, places: int = 6) -> str:
 
 
 def _wrap(text: str, indent: str = "  ") -> list[str]:
-    return textwrap.wrap(text, terminal_width(), initial_indent=indent, subsequent_indent=indent + "  ",
-                         break_on_hyphens=False, break_long_words=False) or [indent]
+    return wrap(text, terminal_width(), indent)
 
 
 
