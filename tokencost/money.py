@@ -7,9 +7,6 @@ a non-zero amount is never shown as zero (it gets as many places as it needs).
 from __future__ import annotations
 
 from decimal import Context, Decimal, DivisionByZero, Inexact, InvalidOperation, Overflow
-from typing import Annotated
-
-from pydantic import PlainSerializer
 
 #: Significant digits a shown amount keeps when it is smaller than a cent.
 SHOWN_SIGNIFICANT = 2
@@ -38,9 +35,6 @@ def shown(value: Decimal | None, places: int = 6) -> str:
     whole, _, frac = decimal_text(q).partition(".")
     return f"{whole}.{frac.ljust(2, '0')}"
 
-
-#: A ``Decimal`` field that serialises to JSON as an exact decimal string, never exponent notation.
-Money = Annotated[Decimal, PlainSerializer(decimal_text, return_type=str, when_used="json")]
 
 
 #: The context money is computed in: wide enough for any bounded rate x tokens x requests, and any

@@ -8,11 +8,15 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import Any, Literal
+from decimal import Decimal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, PlainSerializer
 
-from .money import Money
+from .money import decimal_text
+
+#: A ``Decimal`` field that serialises to JSON as an exact decimal string, never exponent notation.
+Money = Annotated[Decimal, PlainSerializer(decimal_text, return_type=str, when_used="json")]
 
 
 class Estimate(BaseModel):
