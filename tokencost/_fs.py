@@ -62,10 +62,12 @@ def _remove_stale(target: Path) -> None:
             pass
 
 
-def write_atomic(path: str | os.PathLike[str], data: str | bytes, *, mode: int | None = None) -> None:
+def write_atomic(path: str | os.PathLike[str], data: str | bytes, *, mode: int | None = None,
+                 durable: bool = True) -> None:
     """Write ``data`` (text as UTF-8) to ``path`` so readers see the old file or the whole new one.
 
-    ``mode`` sets the permissions of a new file (before the umask; default 0o666).
+    ``mode`` sets the permissions of a new file (before the umask; default 0o666).  ``durable=False``
+    skips the fsync, for caches whose reader checks what it reads and rebuilds it when damaged.
     """
     given = Path(path)
     target = Path(os.path.realpath(given)) if given.is_symlink() else given
@@ -95,7 +97,8 @@ def write_atomic(path: str | os.PathLike[str], data: str | bytes, *, mode: int |
                 os.fchmod(fh.fileno(), stat.S_IMODE(st.st_mode))
             fh.write(payload)
             fh.flush()
-            os.fsync(fh.fileno())
+            if durable:
+                os.fsync(fh.fileno())
         os.replace(tmp, target)
     except BaseException as exc:
         try:

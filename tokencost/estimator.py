@@ -21,6 +21,7 @@ from .errors import BadInputError, ContextWindowError
 from .pricing import check_fits, price, price_usage
 from .registry import Priced, Registry, default_models, default_registry
 from .results import Comparison, Estimate, TrimResult, to_dataframe
+from .tokenizers import preload
 from .usage import MAX_REQUESTS, Usage
 
 __all__ = ["ARTICLE_CLAIM", "Comparison", "Estimate", "TrimResult", "check_fits", "compare", "default_models",
@@ -214,6 +215,8 @@ def compare(prompt: Prompt | None, models: Sequence[str] | None = None, *, respo
     req = _request(prompt, usage, response, response_ratio, fields)
     _check_tools(prompt, tools)
     targets = _targets(prompt, models, req, as_of, registry, selfhost)
+    if prompt is not None or req.response is not None:
+        preload(t.tokenizer for t in targets)  # the vocabularies not yet loaded, on every core
     counter = _Counter(tools)
     estimates: list[Estimate] = []
     left_out: list[str] = []

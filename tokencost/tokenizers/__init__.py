@@ -5,8 +5,9 @@ Exact tokenizers are built with tiktoken from the official vocabulary files that
 packages ship, after a SHA-256 check (``_vocab``); each is loaded once per process, lazily.
 
 Modules: ``_specs`` (the table of tokenizers), ``_approx`` (approximations and their error),
-``_core`` (the classes, ``get_tokenizer``), ``_bpe`` (short-text counter), ``_vocab``
-(verified vocabulary files and their cache), ``_cut`` and ``_stream`` (bounded-memory
+``_core`` (the classes, ``get_tokenizer``, ``preload``), ``_bpe`` (short-text counter), ``_vocab``
+(verified vocabulary files and their cache), ``_ranktable`` (a vocabulary's ranks as flat
+arrays, read in place from the cache), ``_cut`` and ``_stream`` (bounded-memory
 counting of any size of text).  Counting files, folders and JSONL lives in
 :mod:`tokencost.batch`.
 """
@@ -14,7 +15,7 @@ counting of any size of text).  Counting files, folders and JSONL lives in
 from __future__ import annotations
 
 from ._bpe import SMALL_TEXT_CHARS
-from ._core import ApproxTokenizer, TiktokenTokenizer, Tokenizer, _clear_cache, get_tokenizer  # noqa: F401
+from ._core import ApproxTokenizer, TiktokenTokenizer, Tokenizer, _clear_cache, get_tokenizer, preload  # noqa: F401
 from ._specs import EXACT_NAMES, TOKENIZER_NAMES
 from ._stream import count_stream, count_stream_many
 
@@ -25,6 +26,7 @@ __all__ = [
     "TiktokenTokenizer",
     "ApproxTokenizer",
     "get_tokenizer",
+    "preload",
     "count_stream",
     "count_stream_many",
     "SMALL_TEXT_CHARS",

@@ -13,7 +13,7 @@ import os
 import threading
 import unicodedata
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from difflib import get_close_matches
 from fractions import Fraction
 from typing import TYPE_CHECKING
@@ -87,7 +87,7 @@ class TiktokenTokenizer(Tokenizer):
     def __init__(
         self,
         name: str,
-        basis: str,
+        basis: str | Callable[[], str],
         *,
         pat_str: str,
         ranks: Mapping[bytes, int],
@@ -99,7 +99,7 @@ class TiktokenTokenizer(Tokenizer):
         self.name = name
         self.exact = True
         self.error = None
-        self.basis = basis
+        self._basis = basis
         self.special_tokens = special_tokens
         #: True when the tokenizer NFC-normalises text before BPE (Qwen does).
         self.nfc = nfc
@@ -113,6 +113,13 @@ class TiktokenTokenizer(Tokenizer):
         #: Characters counted without the encoder so far; past SMALL_TEXT_CHARS it pays to build it.
         self._small_chars = 0
         self._fast: Callable[[str], int] | None = None
+
+    @property
+    def basis(self) -> str:  # type: ignore[override]
+        """Where the vocabulary comes from; formatted on first read (a package version lookup costs 25 ms)."""
+        if callable(self._basis):
+            self._basis = self._basis()
+        return self._basis
 
     @property
     def encoding(self) -> tiktoken.Encoding:
@@ -253,8 +260,11 @@ def _build_exact(spec: ExactSpec) -> TiktokenTokenizer:
     n = len(vocab.ranks)
     pattern = spec.pattern if spec.pattern is not None else vocab.config["pattern"]
     special = spec.specials(n)
-    where = f"{source.pip_name} {_vocab.package_version(source.pip_name)}"
-    basis = spec.basis.format(where=where, file=source.relpath)
+
+    def basis() -> str:
+        where = f"{source.pip_name} {_vocab.package_version(source.pip_name)}"
+        return spec.basis.format(where=where, file=source.relpath)
+
     enc_special = special
     if not enc_special:
         # tiktoken builds its special-token regex from these strings; with none at all that regex
@@ -296,6 +306,63 @@ def get_tokenizer(name: str) -> Tokenizer:
             tok = _build(name)
             _CACHE[name] = tok
     return tok
+
+
+def preload(names: Iterable[str]) -> None:
+    """Load the tokenizers called ``names`` now, several at a time when more than one must be built.
+
+    Building a vocabulary's rank table the first time (``_vocab``) is mostly file reading,
+    decompression, hashing and numpy work, which run outside the GIL, so a command that needs six
+    vocabularies loads them on every core.  Errors are left for the call that needs the tokenizer.
+    """
+    wanted = [_exact_inner(n) for n in names if isinstance(n, str) and n in TOKENIZER_NAMES]
+    todo = [n for n in dict.fromkeys(wanted) if n is not None and n not in _CACHE]
+    if not todo:
+        return
+    workers = min(_threads(), len(todo))
+    if workers < 2:
+        _try_load(iter(todo))
+        return
+    # Largest file first, each worker taking the next one as it finishes: the slowest load starts first.
+    queue = iter(sorted(todo, key=_source_size, reverse=True))
+    threads = [threading.Thread(target=_try_load, args=(queue,), daemon=True) for _ in range(1, workers)]
+    for t in threads:
+        t.start()
+    _try_load(queue)
+    for t in threads:
+        t.join()
+
+
+def _source_size(name: str) -> int:
+    try:
+        return _vocab.SOURCES[SPECS[name].vocab].locate().stat().st_size  # type: ignore[union-attr]
+    except Exception:
+        return 0
+
+
+def _exact_inner(name: str) -> str | None:
+    """The exact tokenizer that ``name`` needs loaded: itself, an approximation's basis, or none."""
+    spec = SPECS[name]
+    while isinstance(spec, ApproxSpec):
+        if not spec.inner:
+            return None
+        spec = SPECS[spec.inner]
+    return spec.name
+
+
+_QUEUE_LOCK = threading.Lock()
+
+
+def _try_load(names: Iterator[str]) -> None:
+    while True:
+        with _QUEUE_LOCK:
+            name = next(names, None)
+        if name is None:
+            return
+        try:
+            get_tokenizer(name)
+        except Exception:  # raised again, to the caller, by the call that needs it
+            continue
 
 
 def _clear_cache() -> None:

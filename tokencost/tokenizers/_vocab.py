@@ -7,8 +7,8 @@ Mistral).  A mismatch, or a file that cannot even be read as its format (a trunc
 non-gzip ``.gz``), is an error naming the package to reinstall, never a silent fallback.
 Nothing here opens a network connection.
 
-Parsing a vocabulary takes a few hundred milliseconds, and hashing it tens, so the parsed
-ranks are cached in a private user cache directory (``TOKENCOST_CACHE_DIR`` overrides it)
+Indexing a vocabulary takes 10-40 ms (plus numpy's import) and hashing it a few, so the
+rank table (``_ranktable``) is cached in a private user cache directory (``TOKENCOST_CACHE_DIR`` overrides it)
 together with the identity of the source file they were verified from (path, size,
 modification time in ns, inode) and its verified SHA-256.  While the source file is
 unchanged a warm load reads the cache only; when any of those change, the file is
@@ -20,21 +20,23 @@ already run code as the user.  See docs/tokenizers.md.
 
 from __future__ import annotations
 
-from bisect import bisect_left
-from collections.abc import Iterator, Mapping
-import binascii
 import gzip
 import hashlib
 import importlib.util
 import json
-import marshal
+import re
 import sys
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from .._cache import cache_dir, identity, read_private, trusted_dir
+from .._cache import cache_dir, identity, map_private, trusted_dir
 from ..errors import TokencostError, TokenizerUnavailable
+from ._ranktable import RankTable
+
+if TYPE_CHECKING:
+    import numpy as np
 
 # --- Expected hashes -------------------------------------------------------------------
 #
@@ -64,67 +66,6 @@ TEKKEN_240718_SHA256 = "eccd1665d2e477697c33cb7f0daa6f6dfefc57a0a6bceb66d4be5295
 
 _CACHE_MAGIC = b"TOKENCOST-RANKS\x04"
 _CACHE_FORMAT = 4
-
-
-class Ranks(Mapping[bytes, int]):
-    """A vocabulary's ranks, looked up by bisecting the tokens in sorted order until a dict is needed.
-
-    Rebuilding a 200K-entry dict costs about 30 ms per vocabulary on every start, more than counting
-    a short prompt; a short text needs only a few hundred lookups, each a C-level bisect over the
-    sorted token list (about a microsecond).  Anything that needs the whole mapping (tiktoken's
-    encoder for long texts, iteration) gets the dict, built once.
-    """
-
-    __slots__ = ("_tokens", "_ranks", "_dict")
-
-    def __init__(self, tokens_sorted: list[bytes], ranks_sorted: list[int], as_dict: dict[bytes, int] | None = None):
-        self._tokens = tokens_sorted
-        self._ranks = ranks_sorted
-        self._dict = as_dict
-
-    @classmethod
-    def from_dict(cls, ranks: dict[bytes, int]) -> Ranks:
-        tokens = sorted(ranks)
-        return cls(tokens, list(map(ranks.__getitem__, tokens)), ranks)
-
-    def as_dict(self) -> dict[bytes, int]:
-        if self._dict is None:
-            self._dict = dict(zip(self._tokens, self._ranks))
-        return self._dict
-
-    def get(self, key: bytes, default: int | None = None) -> int | None:  # type: ignore[override]
-        if self._dict is not None:
-            return self._dict.get(key, default)
-        tokens = self._tokens
-        i = bisect_left(tokens, key)
-        return self._ranks[i] if i < len(tokens) and tokens[i] == key else default
-
-    def __contains__(self, key: object) -> bool:
-        return isinstance(key, bytes) and self.get(key) is not None
-
-    def __getitem__(self, key: bytes) -> int:
-        value = self.get(key)
-        if value is None:
-            raise KeyError(key)
-        return value
-
-    def __len__(self) -> int:
-        return len(self._tokens)
-
-    def __iter__(self) -> Iterator[bytes]:
-        return iter(self.as_dict())
-
-    def keys(self):  # type: ignore[override]
-        return self.as_dict().keys()
-
-    def values(self):  # type: ignore[override]
-        return self.as_dict().values()
-
-    def items(self):  # type: ignore[override]
-        return self.as_dict().items()
-
-    def sorted_lists(self) -> tuple[list[bytes], list[int]]:
-        return self._tokens, self._ranks
 
 
 @dataclass(frozen=True)
@@ -188,7 +129,7 @@ def package_version(pip_name: str) -> str:
 
 @dataclass
 class LoadedVocab:
-    ranks: Ranks
+    ranks: RankTable
     sha256: str
     path: Path
     config: dict  # extra data from the file (Tekken: pattern, special-token count)
@@ -221,90 +162,206 @@ def read_verified(source: VocabSource) -> tuple[bytes, str, Path]:
 
 def load(source: VocabSource, use_cache: bool = True) -> LoadedVocab:
     """The verified ranks of ``source``: from the cache while the source file is unchanged."""
-    if use_cache:
-        path = source.locate()
-        ident = identity(path)
-        cached = _read_cache(source.sha256, ident) if ident is not None else None
+    path = source.locate()
+    before = identity(path)
+    if use_cache and before is not None:
+        cached = _read_cache(source.sha256, before)
         if cached is not None:
-            ranks, config = cached
-            return LoadedVocab(ranks, source.sha256, path, config, True)
+            table, config = cached
+            return LoadedVocab(table, source.sha256, path, config, True)
     data, digest, path = read_verified(source)
-    ident = identity(path)
     try:
         if source.kind == "tekken-json":
-            ranks, config = _parse_tekken(data)
+            blob, starts, ends, config = _parse_tekken(data)
         else:
-            ranks, config = parse_tiktoken(data), {}
-    except (ValueError, KeyError, TypeError, binascii.Error) as exc:  # only if the pinned file itself is odd
+            (blob, starts, ends), config = _parse_tiktoken(data), {}
+        table = RankTable.build(blob, starts, ends)
+    except (ValueError, KeyError, TypeError, IndexError) as exc:  # only if the pinned file itself is odd
         raise _reinstall(source, path, f"unparsable vocabulary ({exc})") from None
-    table = Ranks.from_dict(ranks)
-    if use_cache and ident is not None:
-        _write_cache(digest, ident, table, config)
+    # Bound to the identity seen before the bytes were read and still seen after: a file replaced
+    # meanwhile is verified again next time rather than vouched for by this cache.
+    if use_cache and before is not None and identity(path) == before:
+        _write_cache(digest, before, table, config)
     return LoadedVocab(table, digest, path, config, False)
 
 
-def parse_tiktoken(data: bytes) -> dict[bytes, int]:
-    """Parse tiktoken's format: one ``base64-token rank`` pair per line."""
-    b64 = binascii.a2b_base64  # base64.b64decode's argument checks cost more than the decoding here
-    return {b64(tok): int(rank) for tok, rank in (line.split() for line in data.splitlines() if line)}
+# --- parsing --------------------------------------------------------------------------------------
+# The tokens stay base64 text, located by their offsets (see _ranktable): nothing is decoded here.
 
 
-def _parse_tekken(data: bytes) -> tuple[dict[bytes, int], dict]:
-    model = json.loads(data)
-    cfg = model["config"]
+def _parse_tiktoken(data: bytes) -> tuple[bytes, np.ndarray, np.ndarray]:
+    """tiktoken's format, one ``base64-token rank`` line per token: (blob, token starts, token ends).
+
+    Ranks must be 0..n-1 in line order, as in every file we pin; anything else is a ValueError.
+    """
+    import numpy as np
+
+    if not data.endswith(b"\n"):
+        data += b"\n"
+    arr = np.frombuffer(data, np.uint8)
+    breaks = np.flatnonzero(arr <= 0x20)  # one pass for both separators: space, newline, space, ...
+    spaces, line_ends = breaks[0::2], breaks[1::2]
+    if len(spaces) != len(line_ends) or not (np.all(arr[spaces] == 0x20) and np.all(arr[line_ends] == 0x0A)):
+        raise ValueError("a line is not one 'token rank' pair")
+    starts = np.concatenate(([0], line_ends[:-1] + 1)).astype(np.int64)
+    if not (np.all(spaces > starts) and np.all(spaces + 1 < line_ends)):
+        raise ValueError("a line is not one 'token rank' pair")
+    _check_ranks_in_order(arr, spaces + 1, line_ends)
+    return data, starts, spaces
+
+
+def _check_ranks_in_order(arr: np.ndarray, begin: np.ndarray, end: np.ndarray) -> None:
+    """The decimal numbers ``arr[begin[i]:end[i]]`` read 0, 1, 2, ... (ValueError otherwise).
+
+    Compared digit by digit with the expected text, a digit position at a time for all ranks.
+    """
+    import numpy as np
+
+    n = len(begin)
+    if not np.array_equal(end - begin, _decimal_widths(n)):
+        raise ValueError("ranks are not 0..n-1 in file order")
+    expected = np.arange(n)
+    place = 1
+    while place < max(n, 2):  # the digit worth ``place``, for every rank that has one
+        lo = 0 if place == 1 else place
+        digits = (expected[lo:] // place) % 10 + 0x30
+        if not np.array_equal(arr[end[lo:] - len(str(place))], digits):
+            raise ValueError("ranks are not 0..n-1 in file order")
+        place *= 10
+
+
+def _parse_tekken(data: bytes) -> tuple[bytes, np.ndarray, np.ndarray, dict]:
+    """Mistral's Tekken JSON: its first ``vocab_size - special`` BPE ranks, and the config we use.
+
+    The entries' ``"rank": N`` and ``"token_bytes": "..."`` are located in place with numpy rather than
+    through ``json.loads`` of the whole 15 MB file (0.25 s).  Both markers begin with an unescaped quote,
+    so neither can occur inside a JSON string; there must be one of each per entry, interleaved, as
+    many as the file's own ``num_vocab_tokens``, with ranks 0..n-1 in order.
+    """
+    import numpy as np
+
+    cfg = _tekken_config(data)
     n_special = int(cfg["default_num_special_tokens"])
     inner = int(cfg["default_vocab_size"]) - n_special
-    b64 = binascii.a2b_base64
-    ranks = {b64(t["token_bytes"]): int(t["rank"]) for t in model["vocab"][:inner]}
-    if sorted(ranks.values()) != list(range(inner)):
-        raise TokencostError("Tekken vocabulary ranks are not 0..n-1; unsupported tokenizer file")
-    return ranks, {"pattern": cfg["pattern"], "num_special_tokens": n_special, "version": cfg.get("version")}
+    arr = np.frombuffer(data, np.uint8)
+    quotes = np.flatnonzero(arr == 0x22)
+    quotes = quotes[quotes + 16 < len(arr)]
+    second = arr[quotes + 1]  # the markers differ in the byte after the quote: one pass sorts them
+    ranks_at = _after(arr, quotes[second == ord("r")], b'"rank": ')
+    tokens_at = _after(arr, quotes[second == ord("t")], b'"token_bytes": "')
+    n = int(cfg["num_vocab_tokens"])
+    if not (len(ranks_at) == len(tokens_at) == n and 0 < inner <= n):
+        raise ValueError(f"{len(tokens_at)} vocabulary entries, expected {n}")
+    if not (np.all(ranks_at < tokens_at) and np.all(tokens_at[:-1] < ranks_at[1:])):
+        raise ValueError("vocabulary entries are not one rank and one token each")
+    ranks_at, tokens_at = ranks_at[:inner], tokens_at[:inner]
+    # Entry i must read "i," : its rank is as wide as str(i) and a comma follows.
+    rank_ends = ranks_at + _decimal_widths(inner)
+    if not np.all(arr[rank_ends] == 0x2C):
+        raise ValueError("ranks are not 0..n-1 in file order")
+    _check_ranks_in_order(arr, ranks_at, rank_ends)
+    blob, starts, ends = _compact(arr, tokens_at, quotes[np.searchsorted(quotes, tokens_at)])
+    config = {"pattern": cfg["pattern"], "num_special_tokens": n_special, "version": cfg.get("version")}
+    return blob, starts, ends, config
 
 
-# --- disk cache ----------------------------------------------------------------------
-# Layout: magic | sha256(payload) (32 bytes) | payload, where payload is
-# marshal.dumps((meta, tokens, ranks, config)); meta = (verified source SHA-256, source identity);
-# ``tokens`` are the token bytes sorted, ``ranks`` their ranks in the same order (see :class:`Ranks`).
-# Measured for o200k_base: loading the two lists 10-13 ms, against 36 ms for marshal of the dict
-# and 37 ms for a rank-ordered list plus dict(zip(...)); pickle 52 ms.  marshal's format belongs to the
-# Python version, so the version is part of the file name.  The payload checksum catches
-# corruption; the directory and file ownership checks are what keep others from forging it.
+def _after(arr: np.ndarray, cands: np.ndarray, marker: bytes) -> np.ndarray:
+    """Positions just past each candidate position in ``arr`` where ``marker`` begins."""
+    cands = cands[cands + len(marker) <= len(arr)]
+    for k in range(len(marker)):  # each byte compared narrows the candidates
+        cands = cands[arr[cands + k] == marker[k]]
+    return cands + len(marker)
+
+
+def _decimal_widths(n: int) -> np.ndarray:
+    """len(str(i)) for i in range(n)."""
+    import numpy as np
+
+    return np.searchsorted(10 ** np.arange(1, 19), np.arange(n), side="right") + 1
+
+
+def _compact(arr: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> tuple[bytes, np.ndarray, np.ndarray]:
+    """The non-empty spans ``arr[starts[i]:ends[i]]``, in order, back to back: (blob, new starts, new ends)."""
+    import numpy as np
+
+    lengths = ends - starts
+    if len(lengths) == 0 or lengths.min() <= 0:
+        raise ValueError("empty token")
+    new_ends = np.cumsum(lengths)
+    new_starts = new_ends - lengths
+    # The source index of each output byte: +1 within a span, a jump to the next span's start.
+    step = np.ones(int(new_ends[-1]), np.int64)
+    step[0] = starts[0]
+    step[new_starts[1:]] = starts[1:] - ends[:-1] + 1
+    return arr[np.cumsum(step)].tobytes(), new_starts, new_ends
+
+
+def _tekken_config(data: bytes) -> dict:
+    """The ``config`` object at the head of a Tekken file, decoded without parsing the rest."""
+    at = re.match(rb'\s*\{\s*"config"\s*:\s*', data)
+    if at is None:
+        raise ValueError("no config object at the start of the file")
+    head = data[at.end() : at.end() + (1 << 16)].decode("utf-8", "replace")
+    try:
+        cfg, _ = json.JSONDecoder().raw_decode(head)
+    except json.JSONDecodeError:
+        cfg = json.loads(data)["config"]
+    if not isinstance(cfg, dict):
+        raise ValueError("config is not an object")
+    return cfg
+
+
+# --- disk cache ------------------------------------------------------------------------------------
+# Layout: magic | header length (4 bytes, little-endian) | header (JSON) | zero padding to a multiple
+# of 8 | body, where the header holds the verified source SHA-256, the source identity, the config,
+# the array lengths and the CRC-32 of the body, and the body is the rank table's arrays and blob
+# (RankTable.to_parts).  A warm load maps the file, checks the CRC (a torn or damaged file is rebuilt)
+# and reads the arrays in place, copying nothing: a few milliseconds for a 200K vocabulary.  The directory and file
+# ownership checks, not the CRC, are what keep others from forging it.
+_CACHE_MAGIC = b"TOKENCOST-RANKS\x05"
+_CACHE_FORMAT = 5
 
 
 def _cache_path(expected_sha: str) -> Path:
-    version = f"py{sys.version_info[0]}{sys.version_info[1]}m{marshal.version}"
-    return cache_dir() / f"ranks-v{_CACHE_FORMAT}-{version}-{expected_sha}.bin"
+    return cache_dir() / f"ranks-v{_CACHE_FORMAT}-{sys.byteorder}-{expected_sha}.bin"
 
 
-def _read_cache(expected_sha: str, ident: tuple) -> tuple[Ranks, dict] | None:
-    blob = read_private(_cache_path(expected_sha))
-    if blob is None or not blob.startswith(_CACHE_MAGIC):
+def _read_cache(expected_sha: str, ident: tuple) -> tuple[RankTable, dict] | None:
+    mapped = map_private(_cache_path(expected_sha))
+    if mapped is None or mapped[: len(_CACHE_MAGIC)] != _CACHE_MAGIC:
         return None
-    check = blob[len(_CACHE_MAGIC) : len(_CACHE_MAGIC) + 32]
-    payload = memoryview(blob)[len(_CACHE_MAGIC) + 32 :]
-    if hashlib.sha256(payload).digest() != check:
-        return None
+    at = len(_CACHE_MAGIC)
     try:
-        meta, tokens, ranks, config = marshal.loads(payload)
-        verified_sha, source_ident = meta
-    except (ValueError, EOFError, TypeError):
+        size = int.from_bytes(mapped[at : at + 4], "little")
+        header = json.loads(mapped[at + 4 : at + 4 + size])
+        body = _padded(at + 4 + size)
+        if (header["verified_sha256"] != expected_sha or tuple(header["source"]) != tuple(ident)
+                or not isinstance(header["config"], dict) or zlib.crc32(memoryview(mapped)[body:]) != header["crc32"]):
+            return None
+        return RankTable.from_parts(header["lengths"], mapped, body), header["config"]
+    except (ValueError, KeyError, TypeError):
         return None
-    if verified_sha != expected_sha or tuple(source_ident) != tuple(ident) or not isinstance(config, dict):
-        return None
-    if not isinstance(tokens, list) or not isinstance(ranks, list) or len(tokens) != len(ranks):
-        return None
-    return Ranks(tokens, ranks), config
 
 
-def _write_cache(verified_sha: str, ident: tuple, ranks: Ranks, config: dict) -> None:
+def _write_cache(verified_sha: str, ident: tuple, table: RankTable, config: dict) -> None:
     from .._fs import write_atomic
 
     if trusted_dir(create=True) is None:
         return  # a shared or unusable cache directory only costs speed, never correctness
-    tokens, rank_list = ranks.sorted_lists()
-    payload = marshal.dumps(((verified_sha, tuple(ident)), tokens, rank_list, config))
+    lengths, parts = table.to_parts()
+    crc = 0
+    for part in parts:
+        crc = zlib.crc32(part, crc)
+    header = json.dumps({"verified_sha256": verified_sha, "source": list(ident), "config": config,
+                         "lengths": lengths, "crc32": crc}).encode()
+    head = _CACHE_MAGIC + len(header).to_bytes(4, "little") + header
+    head += bytes(_padded(len(head)) - len(head))
     try:
-        write_atomic(_cache_path(verified_sha), _CACHE_MAGIC + hashlib.sha256(payload).digest() + payload, mode=0o600)
+        write_atomic(_cache_path(verified_sha), b"".join([head, *parts]), mode=0o600, durable=False)
     except (OSError, TokencostError):
         # A read-only or full cache directory only costs speed, never correctness.
         return
+
+
+def _padded(n: int) -> int:
+    return -(-n // 8) * 8
