@@ -199,12 +199,31 @@ def test_cache_file_roundtrip_is_bound_to_the_verified_source(fresh_cache):
     (b"YQ== 0\nYmM= 2\n", "not 0..n-1"),
     (b"YQ== 0\nYmM=1\n", "not one 'token rank' pair"),
     (b"YQ== 0\n\nYmM= 1\n", "not one 'token rank' pair"),
-    (b"YQ== 0\nYmM= x\n", "not 0..n-1"),
+    (b"YQ== 0\nYmM= x\n", "not a number"),
     (b"YQ== 0\nYmM= 01\n", "not 0..n-1"),
 ])
 def test_tiktoken_files_whose_ranks_are_not_their_line_numbers_are_refused(data, why):
     with pytest.raises(ValueError, match=why):
         _vocab._parse_tiktoken(data)
+
+
+def test_decimal_words_read_as_numbers_equal_int():
+    """The eight-digits-at-once conversion that checks every rank, against int() on 1 to 8 digits."""
+    import numpy as np
+    from hypothesis import given
+    from hypothesis import strategies as st
+
+    @given(st.lists(st.integers(0, 99_999_999), min_size=1, max_size=40), st.binary(max_size=3))
+    def same(numbers, filler):
+        texts = [str(x).encode() for x in numbers]
+        data = filler + b",".join(texts) + bytes(8)
+        begins = np.cumsum([len(filler)] + [len(t) + 1 for t in texts[:-1]])
+        widths = np.array([len(t) for t in texts])
+        assert _vocab._decimal_values(data, begins, widths).tolist() == numbers
+
+    same()
+    with pytest.raises(ValueError, match="non-digit"):
+        _vocab._decimal_values(b"0:" + bytes(8), np.array([0]), np.array([2]))  # ':' & 0x0F would read as 10
 
 
 def _tekken(entries, n=None):

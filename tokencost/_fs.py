@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 import secrets
 import stat
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -62,9 +63,10 @@ def _remove_stale(target: Path) -> None:
             pass
 
 
-def write_atomic(path: str | os.PathLike[str], data: str | bytes, *, mode: int | None = None,
-                 durable: bool = True) -> None:
-    """Write ``data`` (text as UTF-8) to ``path`` so readers see the old file or the whole new one.
+def write_atomic(path: str | os.PathLike[str], data: str | bytes | Sequence[bytes | memoryview], *,
+                 mode: int | None = None, durable: bool = True) -> None:
+    """Write ``data`` (text as UTF-8, or buffers one after another) to ``path`` so readers see the old
+    file or the whole new one.
 
     ``mode`` sets the permissions of a new file (before the umask; default 0o666).  ``durable=False``
     skips the fsync, for caches whose reader checks what it reads and rebuilds it when damaged.
@@ -85,6 +87,7 @@ def write_atomic(path: str | os.PathLike[str], data: str | bytes, *, mode: int |
         raise BadInputError(f"folder {str(folder)!r} does not exist; create it first or choose another path")
     _remove_stale(target)
     payload = data.encode("utf-8") if isinstance(data, str) else data
+    parts = [payload] if isinstance(payload, (bytes, bytearray, memoryview)) else list(payload)
     tmp = folder / f"{_tmp_prefix(target)}{os.getpid()}.{secrets.token_hex(4)}.tmp"
     try:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0),
@@ -95,7 +98,8 @@ def write_atomic(path: str | os.PathLike[str], data: str | bytes, *, mode: int |
         with os.fdopen(fd, "wb") as fh:
             if st is not None:
                 os.fchmod(fh.fileno(), stat.S_IMODE(st.st_mode))
-            fh.write(payload)
+            for part in parts:
+                fh.write(part)
             fh.flush()
             if durable:
                 os.fsync(fh.fileno())

@@ -78,9 +78,10 @@ class RankTable(Mapping[bytes, int]):
         lengths = ends - starts
         if len(starts) and (lengths.min() <= 0 or ends.max() > len(blob)):
             raise ValueError("empty or out-of-range token")
-        padded = np.frombuffer(blob + bytes(8), np.uint8)
-        # Every 8-byte window of the blob as a little-endian integer, without copying.
-        words = np.ndarray((len(blob) + 1,), dtype="<u8", buffer=padded, offset=0, strides=(1,))
+        # Every 8-byte window of the blob as a little-endian integer, without copying (the blob is
+        # copied with 8 zero bytes added only when a token starts within 8 bytes of its end).
+        padded = blob if len(starts) == 0 or int(starts.max()) + 8 <= len(blob) else blob + bytes(8)
+        words = np.ndarray((len(padded) - 7,), dtype="<u8", buffer=padded, offset=0, strides=(1,))
         keep = np.array([(1 << (8 * i)) - 1 for i in range(8)] + [_MASK64], dtype=np.uint64)
         first = words[starts] & keep[np.minimum(lengths, 8)]
         last = np.where(lengths > 8, words[np.maximum(ends - 8, 0)], np.uint64(0))

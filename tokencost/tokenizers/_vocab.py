@@ -196,9 +196,9 @@ def _parse_tiktoken(data: bytes) -> tuple[bytes, np.ndarray, np.ndarray]:
     """
     import numpy as np
 
-    if not data.endswith(b"\n"):
-        data += b"\n"
-    arr = np.frombuffer(data, np.uint8)
+    # A final newline, and 8 zero bytes after it so that every rank and token can be read as a word.
+    data = (data if data.endswith(b"\n") else data + b"\n") + bytes(8)
+    arr = np.frombuffer(data, np.uint8)[:-8]
     breaks = np.flatnonzero(arr <= 0x20)  # one pass for both separators: space, newline, space, ...
     spaces, line_ends = breaks[0::2], breaks[1::2]
     if len(spaces) != len(line_ends) or not (np.all(arr[spaces] == 0x20) and np.all(arr[line_ends] == 0x0A)):
@@ -206,63 +206,112 @@ def _parse_tiktoken(data: bytes) -> tuple[bytes, np.ndarray, np.ndarray]:
     starts = np.concatenate(([0], line_ends[:-1] + 1)).astype(np.int64)
     if not (np.all(spaces > starts) and np.all(spaces + 1 < line_ends)):
         raise ValueError("a line is not one 'token rank' pair")
-    _check_ranks_in_order(arr, spaces + 1, line_ends)
+    _check_ranks_in_order(data, spaces + 1, line_ends)
     return data, starts, spaces
 
 
-def _check_ranks_in_order(arr: np.ndarray, begin: np.ndarray, end: np.ndarray) -> None:
-    """The decimal numbers ``arr[begin[i]:end[i]]`` read 0, 1, 2, ... (ValueError otherwise).
-
-    Compared digit by digit with the expected text, a digit position at a time for all ranks.
-    """
+def _check_ranks_in_order(data: bytes, begin: np.ndarray, end: np.ndarray) -> None:
+    """The decimal numbers ``data[begin[i]:end[i]]`` read 0, 1, 2, ... (ValueError otherwise)."""
     import numpy as np
 
     n = len(begin)
-    if not np.array_equal(end - begin, _decimal_widths(n)):
+    widths = _decimal_widths(n)
+    if not np.array_equal(end - begin, widths):
         raise ValueError("ranks are not 0..n-1 in file order")
-    expected = np.arange(n)
-    place = 1
-    while place < max(n, 2):  # the digit worth ``place``, for every rank that has one
-        lo = 0 if place == 1 else place
-        digits = (expected[lo:] // place) % 10 + 0x30
-        if not np.array_equal(arr[end[lo:] - len(str(place))], digits):
-            raise ValueError("ranks are not 0..n-1 in file order")
-        place *= 10
+    if n and not np.array_equal(_decimal_values(data, begin, widths), np.arange(n, dtype=np.uint64)):
+        raise ValueError("ranks are not 0..n-1 in file order")
+
+
+def _decimal_values(data: bytes, begin: np.ndarray, widths: np.ndarray) -> np.ndarray:
+    """The numbers written in decimal at ``data[begin[i] : begin[i] + widths[i]]`` (1 to 8 digits).
+
+    Each is loaded as one little-endian word (8 readable bytes from its start) and converted with
+    three multiplications (the "eight digits at once" SWAR method).  ValueError for a non-digit.
+    """
+    import numpy as np
+
+    if len(begin) == 0:
+        return np.zeros(0, np.uint64)
+    if widths.min() < 1 or widths.max() > 8 or begin.min() < 0 or int(begin.max()) + 8 > len(data):
+        raise ValueError("not a number of 1 to 8 digits")
+    words = np.ndarray((len(data) - 7,), dtype="<u8", buffer=data, offset=0, strides=(1,))[begin]
+    chars = words.view(np.uint8).reshape(len(begin), 8)
+    used = np.arange(8) < widths[:, None]  # number i's digits are its first widths[i] bytes
+    if not np.all(((chars >= 0x30) & (chars <= 0x39)) | ~used):
+        raise ValueError("not a number: a non-digit character")
+    keep = np.array([(1 << (8 * i)) - 1 for i in range(8)] + [(1 << 64) - 1], dtype=np.uint64)
+    # Right-aligned as 8 digits: the leading padding bytes are zero, which read as the digit 0.
+    x = (words & keep[widths]) << (np.uint64(8) * (np.uint64(8) - widths.astype(np.uint64)))
+    with np.errstate(over="ignore"):
+        x = ((x & np.uint64(0x0F0F0F0F0F0F0F0F)) * np.uint64(2561)) >> np.uint64(8)
+        x = ((x & np.uint64(0x00FF00FF00FF00FF)) * np.uint64(6553601)) >> np.uint64(16)
+        x = ((x & np.uint64(0x0000FFFF0000FFFF)) * np.uint64(42949672960001)) >> np.uint64(32)
+    return x
+
+
+_TOKEN_MARKER = b'"token_bytes": "'
+_RANK_MARKER = b'"rank": '
 
 
 def _parse_tekken(data: bytes) -> tuple[bytes, np.ndarray, np.ndarray, dict]:
     """Mistral's Tekken JSON: its first ``vocab_size - special`` BPE ranks, and the config we use.
 
-    The entries' ``"rank": N`` and ``"token_bytes": "..."`` are located in place with numpy rather than
-    through ``json.loads`` of the whole 15 MB file (0.25 s).  Both markers begin with an unescaped quote,
-    so neither can occur inside a JSON string; there must be one of each per entry, interleaved, as
-    many as the file's own ``num_vocab_tokens``, with ranks 0..n-1 in order.
+    The entries are located in place with numpy rather than through ``json.loads`` of the whole
+    15 MB file (0.25 s).  A ``"token_bytes": "`` marker begins with an unescaped quote, so it cannot
+    occur inside a JSON string; there must be as many as the file's own ``num_vocab_tokens``.  Every
+    entry must be laid out like the first, ``"rank": N,`` then the same whitespace then the marker,
+    with N reading 0, 1, 2, ... (the pinned file is; anything else is refused as unparsable).
     """
     import numpy as np
 
     cfg = _tekken_config(data)
     n_special = int(cfg["default_num_special_tokens"])
     inner = int(cfg["default_vocab_size"]) - n_special
-    arr = np.frombuffer(data, np.uint8)
-    quotes = np.flatnonzero(arr == 0x22)
-    quotes = quotes[quotes + 16 < len(arr)]
-    second = arr[quotes + 1]  # the markers differ in the byte after the quote: one pass sorts them
-    ranks_at = _after(arr, quotes[second == ord("r")], b'"rank": ')
-    tokens_at = _after(arr, quotes[second == ord("t")], b'"token_bytes": "')
     n = int(cfg["num_vocab_tokens"])
-    if not (len(ranks_at) == len(tokens_at) == n and 0 < inner <= n):
-        raise ValueError(f"{len(tokens_at)} vocabulary entries, expected {n}")
-    if not (np.all(ranks_at < tokens_at) and np.all(tokens_at[:-1] < ranks_at[1:])):
-        raise ValueError("vocabulary entries are not one rank and one token each")
-    ranks_at, tokens_at = ranks_at[:inner], tokens_at[:inner]
-    # Entry i must read "i," : its rank is as wide as str(i) and a comma follows.
-    rank_ends = ranks_at + _decimal_widths(inner)
-    if not np.all(arr[rank_ends] == 0x2C):
-        raise ValueError("ranks are not 0..n-1 in file order")
-    _check_ranks_in_order(arr, ranks_at, rank_ends)
-    blob, starts, ends = _compact(arr, tokens_at, quotes[np.searchsorted(quotes, tokens_at)])
+    arr = np.frombuffer(data, np.uint8)
+    # One scan for a byte of the marker that is rare elsewhere ("y": 177K of them for 150K markers,
+    # where "_" is also in every "token_str"), then the whole marker at those places.
+    anchor = _TOKEN_MARKER.index(b"y")
+    cands = np.flatnonzero(arr == ord("y")) - anchor
+    marker_at = _after(arr, cands[cands >= 0], _TOKEN_MARKER) - len(_TOKEN_MARKER)
+    if not (len(marker_at) == n and 0 < inner <= n):
+        raise ValueError(f"{len(marker_at)} vocabulary entries, expected {n}")
+    marker_at = marker_at[:inner]
+    first_rank = data.find(_RANK_MARKER)
+    if first_rank < 0 or first_rank > marker_at[0]:
+        raise ValueError("the first entry has no rank before its token")
+    gap = int(marker_at[0]) - (first_rank + len(_RANK_MARKER) + 1)  # from after "0" to the token marker
+    rank_ends = marker_at - gap
+    rank_begins = rank_ends - _decimal_widths(inner)
+    laid_out = np.all(arr[rank_ends] == ord(","))
+    for k, byte in enumerate(_RANK_MARKER):
+        laid_out = laid_out and np.all(arr[rank_begins - len(_RANK_MARKER) + k] == byte)
+    if not laid_out:
+        raise ValueError("ranks are not 0..n-1 in file order (or an entry is laid out unlike the first)")
+    _check_ranks_in_order(data, rank_begins, rank_ends)
+    tokens_at = marker_at + len(_TOKEN_MARKER)
+    quotes_after = _next_quote(arr, tokens_at)
+    blob, starts, ends = _compact(arr, tokens_at, quotes_after)
+    if b'"' in blob:  # a token whose base64 text is not a whole number of 4-character groups
+        raise ValueError("a token is not canonical base64")
     config = {"pattern": cfg["pattern"], "num_special_tokens": n_special, "version": cfg.get("version")}
     return blob, starts, ends, config
+
+
+def _next_quote(arr: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """The position of the first quote at or after each start (base64 text is 4-aligned: step by 4)."""
+    import numpy as np
+
+    ends = starts.copy()
+    todo = np.arange(len(starts))
+    while len(todo):
+        at = ends[todo]
+        if at.max() >= len(arr):
+            raise ValueError("unterminated token")
+        found = arr[at] == ord('"')
+        todo = todo[~found]
+        ends[todo] += 4
+    return ends
 
 
 def _after(arr: np.ndarray, cands: np.ndarray, marker: bytes) -> np.ndarray:
@@ -357,7 +406,7 @@ def _write_cache(verified_sha: str, ident: tuple, table: RankTable, config: dict
     head = _CACHE_MAGIC + len(header).to_bytes(4, "little") + header
     head += bytes(_padded(len(head)) - len(head))
     try:
-        write_atomic(_cache_path(verified_sha), b"".join([head, *parts]), mode=0o600, durable=False)
+        write_atomic(_cache_path(verified_sha), [head, *parts], mode=0o600, durable=False)
     except (OSError, TokencostError):
         # A read-only or full cache directory only costs speed, never correctness.
         return
