@@ -1,6 +1,6 @@
 """Whole-process start-up of `tokencost estimate`, against `genai-prices calc` in the same run.
 
-    python bench/bench_cli.py [--runs 9]
+    python bench/bench_cli.py [--runs 9] [--src PATH ...]
 
 Needs `pip install 'genai-prices[cli]'` for the reference (it multiplies given token counts and
 tokenizes nothing).  Each case runs in three states:
@@ -9,7 +9,8 @@ tokenizes nothing).  Each case runs in three states:
   * warm: everything cached (every later run).
 This machine's speed drifts from second to second, so each round times the reference and then every
 case back to back, and the ratio reported is the median of the rounds' ratios.  Bytecode caching is
-on (PYTHONDONTWRITEBYTECODE is dropped), as it is after a normal ``pip install``.
+on (PYTHONDONTWRITEBYTECODE is dropped), as it is after a normal ``pip install``.  ``--src`` runs the
+cases with another checkout first on PYTHONPATH (e.g. the code before a change), in the same rounds.
 """
 
 from __future__ import annotations
@@ -38,10 +39,12 @@ def timed(cmd: list[str], env: dict[str, str]) -> float:
     return elapsed
 
 
-def one_run(cmd: list[str], cache: str) -> float:
+def one_run(cmd: list[str], cache: str, src: Path | None = None) -> float:
     """Wall time of ``cmd`` with ``cache`` as its cache directory (what it holds decides cold or warm)."""
     env = {**os.environ, "TOKENCOST_CACHE_DIR": cache}
     env.pop("PYTHONDONTWRITEBYTECODE", None)  # compiled bytecode, as after a normal pip install
+    if src is not None:
+        env["PYTHONPATH"] = str(src)
     return timed(cmd, env)
 
 
@@ -52,7 +55,9 @@ def vocab_files(cache: str) -> list[Path]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=9)
+    parser.add_argument("--src", type=Path, action="append", help="another checkout to time in the same rounds")
     args = parser.parse_args()
+    sources: list[Path | None] = [*args.src, None] if args.src else [None]
 
     tokencost = str(BIN / "tokencost")
     genai = shutil.which("genai-prices", path=str(BIN)) or shutil.which("genai-prices")
@@ -70,9 +75,10 @@ def main() -> None:
     warmup = {**os.environ}
     warmup.pop("PYTHONDONTWRITEBYTECODE", None)
     for _, cmd in cases:  # compile bytecode once so no timed run pays for it
-        timed(cmd, warmup)
-    times: dict[tuple[str, str], list[float]] = {}
-    ratios: dict[tuple[str, str], list[float]] = {}
+        for src in sources:
+            timed(cmd, {**warmup, **({"PYTHONPATH": str(src)} if src else {})})
+    times: dict[tuple[str, str, str], list[float]] = {}
+    ratios: dict[tuple[str, str, str], list[float]] = {}
     refs: list[float] = []
     for _ in range(args.runs):
         with tempfile.TemporaryDirectory(prefix="tokencost-bench-") as ref_cache:
@@ -81,22 +87,24 @@ def main() -> None:
         refs.append(ref)
         for label, cmd in cases:
             for state in states:
-                cache = tempfile.mkdtemp(prefix="tokencost-bench-")
-                if state != "first run":
-                    one_run(cmd, cache)  # fill the cache: parsed price files and vocabularies
-                    if state == "cold vocabularies":
-                        for path in vocab_files(cache):
-                            path.unlink()
-                t = one_run(cmd, cache)
-                shutil.rmtree(cache, ignore_errors=True)
-                times.setdefault((label, state), []).append(t)
-                ratios.setdefault((label, state), []).append(t / ref)
+                for src in sources:
+                    cache = tempfile.mkdtemp(prefix="tokencost-bench-")
+                    if state != "first run":
+                        one_run(cmd, cache, src)  # fill the cache: parsed price files and vocabularies
+                        if state == "cold vocabularies":
+                            for path in vocab_files(cache):
+                                path.unlink()
+                    t = one_run(cmd, cache, src)
+                    shutil.rmtree(cache, ignore_errors=True)
+                    key = (label, state, str(src) if src else "this checkout")
+                    times.setdefault(key, []).append(t)
+                    ratios.setdefault(key, []).append(t / ref)
     print(f"{'genai-prices calc openai:gpt-4o (reference)':58} {statistics.median(refs):7.3f} s   1.00x")
-    for label, _ in cases:
-        for state in states:
-            key = (label, state)
-            print(f"{'tokencost ' + label + ', ' + state:58} {statistics.median(times[key]):7.3f} s "
-                  f"{statistics.median(ratios[key]):6.2f}x")
+    for key in times:
+        label, state, src = key
+        where = f"  [{src}]" if args.src else ""
+        print(f"{'tokencost ' + label + ', ' + state:58} {statistics.median(times[key]):7.3f} s "
+              f"{statistics.median(ratios[key]):6.2f}x{where}")
 
 
 if __name__ == "__main__":
