@@ -316,3 +316,17 @@ def test_rank_table_keys_collide_yet_lookups_stay_exact():
     assert key_of(qa) == key_of(qb)
     table = RankTable.build(*_vocab._parse_tiktoken(qa + b" 0\n" + qb + b" 1\n"))
     assert table.get(a) == 0 and table.get(b) == 1 and table.get(b"x" * 6 + b"C" * 6 + b"y" * 6) is None
+
+
+def test_a_warm_start_maps_the_cache_and_never_imports_numpy(tmp_path):
+    """numpy (about 70 ms to import) builds a table the first time; a warm start only reads it."""
+    import subprocess
+    import sys
+
+    code = ("import sys; import tokencost.tokenizers as tk; n = tk.get_tokenizer('o200k_base').count('hello world'); "
+            "print(n, 'numpy' in sys.modules, tk.get_tokenizer('o200k_base')._ranks._base > 0)")
+    env = {**os.environ, "TOKENCOST_CACHE_DIR": str(tmp_path / "cache")}
+    cold = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    warm = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert cold.stdout.split() == ["2", "True", "False"]  # built in memory with numpy
+    assert warm.stdout.split() == ["2", "False", "True"]  # read in place from the mapped cache file

@@ -283,6 +283,8 @@ def _parse_tekken(data: bytes) -> tuple[bytes, np.ndarray, np.ndarray, dict]:
     gap = int(marker_at[0]) - (first_rank + len(_RANK_MARKER) + 1)  # from after "0" to the token marker
     rank_ends = marker_at - gap
     rank_begins = rank_ends - _decimal_widths(inner)
+    if gap < 1 or int(rank_begins.min()) < len(_RANK_MARKER):
+        raise ValueError("an entry is laid out unlike the first")
     laid_out = np.all(arr[rank_ends] == ord(","))
     for k, byte in enumerate(_RANK_MARKER):
         laid_out = laid_out and np.all(arr[rank_begins - len(_RANK_MARKER) + k] == byte)
