@@ -45,8 +45,8 @@ def trusted_dir(create: bool) -> Path | None:
     return d if stat.S_ISDIR(st.st_mode) and private(st) else None
 
 
-def read_private(path: Path) -> bytes | None:
-    """The bytes of a private regular file in the trusted directory (never through a symlink)."""
+def _open_private(path: Path) -> tuple[int, os.stat_result] | None:
+    """An open descriptor of a private regular file in the trusted directory (never through a symlink)."""
     if trusted_dir(create=False) is None:
         return None
     try:
@@ -54,10 +54,23 @@ def read_private(path: Path) -> bytes | None:
     except OSError:
         return None
     try:
-        with os.fdopen(fd, "rb") as f:
-            st = os.fstat(f.fileno())
-            if not stat.S_ISREG(st.st_mode) or not private(st):
-                return None
+        st = os.fstat(fd)
+    except OSError:
+        os.close(fd)
+        return None
+    if not stat.S_ISREG(st.st_mode) or not private(st):
+        os.close(fd)
+        return None
+    return fd, st
+
+
+def read_private(path: Path) -> bytes | None:
+    """The bytes of a private regular file in the trusted directory, or None."""
+    opened = _open_private(path)
+    if opened is None:
+        return None
+    try:
+        with os.fdopen(opened[0], "rb") as f:
             return f.read()
     except OSError:
         return None
@@ -69,17 +82,12 @@ def map_private(path: Path) -> mmap.mmap | None:
     Mapping instead of reading copies nothing: a reader that looks at a few pages of a large
     file touches only those.
     """
-    if trusted_dir(create=False) is None:
+    opened = _open_private(path)
+    if opened is None:
         return None
+    fd, st = opened
     try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
-    except OSError:
-        return None
-    try:
-        st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode) or not private(st) or st.st_size == 0:
-            return None
-        return mmap.mmap(fd, 0, access=mmap.ACCESS_READ)
+        return mmap.mmap(fd, 0, access=mmap.ACCESS_READ) if st.st_size else None
     except (OSError, ValueError):
         return None
     finally:
