@@ -130,13 +130,18 @@ def _decode(value: object) -> object:
     import datetime as dt
     from decimal import Decimal
 
-    if isinstance(value, tuple) and len(value) == 2 and value[0] in (_TAG_DECIMAL, _TAG_DATE):
-        return Decimal(value[1]) if value[0] == _TAG_DECIMAL else dt.date.fromisoformat(value[1])
-    if isinstance(value, dict):
-        return {k: _decode(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_decode(v) for v in value]
-    return value
+    tags = {_TAG_DECIMAL: Decimal, _TAG_DATE: dt.date.fromisoformat}
+
+    def walk(v: object) -> object:  # imports and the tag table looked up once, not at every node
+        if isinstance(v, dict):
+            return {k: walk(x) for k, x in v.items()}
+        if isinstance(v, list):
+            return [walk(x) for x in v]
+        if isinstance(v, tuple) and len(v) == 2 and v[0] in tags:
+            return tags[v[0]](v[1])
+        return v
+
+    return walk(value)
 
 
 def parsed_toml(path: Path, parse: Callable[[Path], dict[str, Any]]) -> dict[str, Any]:
