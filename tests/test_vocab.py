@@ -101,6 +101,18 @@ def test_cache_is_private_and_warm_load_does_not_rehash(fresh_cache, monkeypatch
     assert warm.from_cache and warm.ranks == cold.ranks
 
 
+def test_rebuilding_a_vocabulary_removes_its_cache_files_of_older_formats(fresh_cache):
+    src = _vocab.SOURCES["cl100k_base"]
+    fresh_cache.mkdir(mode=0o700)
+    old = fresh_cache / f"ranks-v4-py311m4-{src.sha256}.bin"  # what the previous release wrote
+    other = fresh_cache / f"ranks-v4-py311m4-{'0' * 64}.bin"  # another vocabulary's: not this build's to remove
+    old.write_bytes(b"x")
+    other.write_bytes(b"x")
+    assert not _vocab.load(src).from_cache
+    assert not old.exists() and other.exists()
+    assert [p.name for p in fresh_cache.glob(f"*{src.sha256}.bin")] == [_vocab._cache_path(src.sha256).name]
+
+
 def test_a_changed_source_is_verified_again(tmp_path, fresh_cache):
     src = _copy_source(tmp_path, "cl100k_base")
     assert not _vocab.load(src).from_cache

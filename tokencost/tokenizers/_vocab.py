@@ -407,11 +407,24 @@ def _write_cache(verified_sha: str, ident: tuple, table: RankTable, config: dict
                          "lengths": lengths, "crc32": crc}).encode()
     head = _CACHE_MAGIC + len(header).to_bytes(4, "little") + header
     head += bytes(_padded(len(head)) - len(head))
+    path = _cache_path(verified_sha)
     try:
-        write_atomic(_cache_path(verified_sha), [head, *parts], mode=0o600, durable=False)
+        write_atomic(path, [head, *parts], mode=0o600, durable=False)
     except (OSError, TokencostError):
         # A read-only or full cache directory only costs speed, never correctness.
         return
+    _remove_older_formats(path.parent, verified_sha)
+
+
+def _remove_older_formats(folder: Path, verified_sha: str) -> None:
+    """Delete this vocabulary's cache files of earlier formats (an upgrade would leave them forever)."""
+    current = _cache_path(verified_sha).name
+    for old in folder.glob(f"ranks-v*-{verified_sha}.bin"):
+        if old.name != current:
+            try:
+                old.unlink()
+            except OSError:
+                pass
 
 
 def _padded(n: int) -> int:
