@@ -188,6 +188,31 @@ def test_console_script_runs_as_a_real_process():
     assert bad.returncode == 2 and "Traceback" not in bad.stderr
 
 
+@pytest.mark.parametrize("argv, status, out, err", [
+    (["--version"], 0, "tokencost, version", ""),
+    (["estimate", "missing.txt"], 2, "", "tokencost: error: cannot read 'missing.txt'"),
+])
+def test_the_process_skips_teardown_but_keeps_its_output_exit_status_and_exit_handlers(argv, status, out, err):
+    """main() ends the process with os._exit after flushing and running atexit handlers."""
+    code = ("import atexit, sys\n"
+            "class Torn:\n    def __del__(self): print('torn down', file=sys.stderr)\n"
+            "kept = Torn()\n"  # a module global is finalized only by the interpreter's teardown
+            "atexit.register(lambda: print('exit handler ran', file=sys.stderr))\n"
+            f"sys.argv = ['tokencost', *{argv!r}]\nfrom tokencost.cli import main\nmain()\nprint('unreachable')\n")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
+    assert proc.returncode == status and out in proc.stdout and "unreachable" not in proc.stdout
+    assert err in proc.stderr and proc.stderr.rstrip().endswith("exit handler ran")
+    assert "torn down" not in proc.stderr  # the teardown was skipped
+
+
+def test_a_non_numeric_exit_code_is_printed_and_ends_with_status_1():
+    code = "import tokencost.cli as c; c._end('stopped: reason given')"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60)
+    assert proc.returncode == 1 and proc.stderr.strip() == "stopped: reason given"
+
+
 @pytest.mark.parametrize("script", sorted((ROOT / "examples").glob("*.py")), ids=lambda p: p.name)
 def test_examples_run(script, tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
