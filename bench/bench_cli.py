@@ -67,11 +67,11 @@ def main() -> None:
     cases = [
         ("estimate -m openai:gpt-4o", [tokencost, "estimate", str(PROMPT), "-m", "openai:gpt-4o",
                                        "--response-tokens", "300"]),
-        ("estimate (default set, all providers)", [tokencost, "estimate", str(PROMPT), "--response-tokens", "300"]),
+        ("estimate, all providers", [tokencost, "estimate", str(PROMPT), "--response-tokens", "300"]),
     ]
     states = ("first run", "cold vocabularies", "warm")
-    print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores, {args.runs} rounds; each round times the "
-          "reference and every case back to back, and the ratio is the median of the rounds' ratios")
+    print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores, {args.runs} rounds: each round times the "
+          "reference\nand every case back to back; a ratio is the median of the rounds' ratios")
     warmup = {**os.environ}
     warmup.pop("PYTHONDONTWRITEBYTECODE", None)
     for _, cmd in cases:  # compile bytecode once so no timed run pays for it
